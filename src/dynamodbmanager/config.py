@@ -1,0 +1,53 @@
+"""The function's settings, read once from environment variables with defaults that work locally."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_TABLE_NAME = "anything"
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the function needs to know about its environment; separate from behaviour so tests can build one."""
+
+    table_name: str = DEFAULT_TABLE_NAME
+    region: str = DEFAULT_REGION
+    #: Set to the emulator's URL locally; ``None`` means the AWS endpoint of ``region``.
+    dynamodb_endpoint_url: str | None = None
+    log_level: str = "INFO"
+    #: Origins allowed by CORS; ``("*",)`` allows any origin, ``()`` sends no CORS headers.
+    cors_allowed_origins: tuple[str, ...] = ("*",)
+    #: Seconds to wait for a connection to DynamoDB and for its answer; well under the Lambda timeout.
+    connect_timeout: float = 1.0
+    read_timeout: float = 2.0
+    #: Total attempts per DynamoDB call, the first one included (botocore's standard retry mode).
+    max_attempts: int = 3
+    #: Requests whose body is larger than this are refused with 413 before any parsing.
+    max_body_bytes: int = 1024 * 1024
+    #: Name of the metrics namespace in CloudWatch.
+    metrics_namespace: str = "dynamodbmanager"
+    #: Key that signs list cursors, so a garbled or tampered one is refused; not a secret worth guarding.
+    cursor_signing_key: bytes = field(default=b"dynamodbmanager", repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (``os.environ`` by default)."""
+        env = os.environ if environ is None else environ
+        origins = tuple(o.strip() for o in env.get("CORS_ALLOWED_ORIGINS", "*").split(",") if o.strip())
+        table_name = env.get("TABLE_NAME", DEFAULT_TABLE_NAME)
+        return cls(
+            table_name=table_name,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+            dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            cors_allowed_origins=origins,
+            connect_timeout=float(env.get("DYNAMODB_CONNECT_TIMEOUT", "1.0")),
+            read_timeout=float(env.get("DYNAMODB_READ_TIMEOUT", "2.0")),
+            max_attempts=int(env.get("DYNAMODB_MAX_ATTEMPTS", "3")),
+            metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "dynamodbmanager"),
+            cursor_signing_key=env.get("CURSOR_SIGNING_KEY", table_name).encode(),
+        )

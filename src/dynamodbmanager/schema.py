@@ -1,0 +1,26 @@
+"""The table's shape: the one source of truth for its key and the server-managed version attribute.
+
+The local stack creates its tables from these definitions and the Terraform test checks that the
+applied configuration declares the same ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The partition key of the items table (a string).
+KEY_ATTRIBUTE = "id"
+#: The attribute that holds each item's version: a number the service increments on every write.
+VERSION_ATTRIBUTE = "_version"
+#: The partition key of the idempotency table (AWS Lambda Powertools' default).
+IDEMPOTENCY_KEY_ATTRIBUTE = "id"
+
+
+def items_table_definition(table_name: str) -> dict[str, Any]:
+    """CreateTable parameters for the items table: what the Terraform declares, in DynamoDB's words."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
