@@ -85,6 +85,13 @@ class UnprocessableEntity(ServiceError):
     code = "IdempotencyKeyMismatch"
 
 
+class DependencyFailed(ServiceError):
+    """DynamoDB refused the function itself (e.g. access denied): retrying will not help until it is fixed."""
+
+    status = HTTPStatus.BAD_GATEWAY
+    code = "DependencyFailure"
+
+
 class ServiceUnavailable(ServiceError):
     """DynamoDB throttled, timed out or could not be reached; retrying later can help."""
 

@@ -77,7 +77,7 @@ class Emulator:
         """Drop every resource the emulator holds (moto's reset API)."""
         import urllib.request
 
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
         with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback URL we built
             pass
 

@@ -46,9 +46,7 @@ class ManagedProcess:
         stderr: IO[bytes] | int | None = subprocess.STDOUT,
     ) -> None:
         self.argv = list(argv)
-        self.process = subprocess.Popen(
-            self.argv, env=env, stdout=stdout, stderr=stderr, start_new_session=True
-        )
+        self.process = subprocess.Popen(self.argv, env=env, stdout=stdout, stderr=stderr, start_new_session=True)
 
     @property
     def pid(self) -> int:

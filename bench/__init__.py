@@ -1,0 +1,1 @@
+"""Benchmarks of the function and the local stack; run with ``make bench``."""

@@ -1,0 +1,1 @@
+"""The service's HTTP API: the classic RPC endpoint, the REST resource API, and the app that routes to them."""

@@ -1,0 +1,121 @@
+"""The application: routes each API Gateway event to its handler and turns every outcome into a response.
+
+Every response, errors included, is JSON with CORS headers; a client's mistake is a 4xx, a dependency's
+failure a 5xx, and our own bug a 500 that is logged with the request id but never shows a stack trace.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from dynamodbmanager import __version__
+from dynamodbmanager.api import openapi
+from dynamodbmanager.api.items import ItemsApi
+from dynamodbmanager.api.rpc import RpcApi
+from dynamodbmanager.errors import ServiceError
+from dynamodbmanager.http.cors import CorsPolicy
+from dynamodbmanager.http.request import FORMAT_V2, Request, decode_body, from_event
+from dynamodbmanager.http.response import Response, empty_response, error_response, json_response
+from dynamodbmanager.http.routing import Router
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Metrics
+
+    from dynamodbmanager.config import Settings
+    from dynamodbmanager.store.table import ItemTable
+
+Route = Callable[[Request, dict[str, str]], Response]
+#: A correlation id from a client is echoed in a header and logged, so it is kept to safe characters.
+_SAFE_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class App:
+    """Routes, error handling, CORS, logs and metrics around the two APIs."""
+
+    def __init__(self, settings: Settings, table: ItemTable, logger: Logger, metrics: Metrics) -> None:
+        self.settings = settings
+        self.logger = logger
+        self.metrics = metrics
+        self.cors = CorsPolicy(settings.cors_allowed_origins)
+        self.router: Router[Route] = Router()
+        RpcApi(table).register(self.router)
+        ItemsApi(table, settings.cursor_signing_key).register(self.router)
+        self.router.add("GET", "/health", self.health)
+        self.router.add("GET", "/openapi.json", self.openapi)
+
+    def health(self, request: Request, _params: dict[str, str]) -> Response:
+        """Liveness: the function runs and knows its table (no DynamoDB call, so it is cheap to poll)."""
+        request.operation = "health"
+        return json_response(200, {"status": "ok", "version": __version__, "table": self.settings.table_name})
+
+    def openapi(self, request: Request, _params: dict[str, str]) -> Response:
+        """The OpenAPI 3 document describing both contracts."""
+        request.operation = "openapi"
+        return openapi.response()
+
+    def handle(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        """Serve one API Gateway proxy event and return the proxy result in the event's payload format."""
+        started = time.perf_counter()
+        payload_format = FORMAT_V2 if event.get("version") == FORMAT_V2 else "1.0"
+        request = from_event(event)
+        try:
+            request.body = decode_body(event, self.settings.max_body_bytes)
+            response = self._dispatch(request)
+        except ServiceError as exc:
+            response = error_response(exc.status, exc.code, exc.message, exc.headers())
+        except Exception:
+            self.logger.exception("Unhandled error", extra={"operation": request.operation})
+            response = error_response(
+                500, "InternalError", "The service failed; the error is logged with its request id."
+            )
+        response.headers.update(self.cors.headers(request.header("origin")))
+        correlation_id = self._correlation_id(request, context)
+        response.headers["X-Correlation-Id"] = correlation_id
+        if request.method == "HEAD":
+            response.body = ""
+        self._observe(request, response, correlation_id, started)
+        return response.to_result(payload_format)
+
+    def _dispatch(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            request.operation = "preflight"
+            allowed = self.router.allowed(request.path)
+            if allowed is None:
+                self.router.resolve("GET", request.path)  # raises the 404 with its message
+            return empty_response(204, self.cors.preflight_headers(request.header("origin"), allowed or ()))
+        match = self.router.resolve(request.method, request.path)
+        return match.handler(request, match.params)
+
+    @staticmethod
+    def _correlation_id(request: Request, context: Any) -> str:
+        supplied = request.header("x-correlation-id")
+        if supplied and _SAFE_CORRELATION_ID.match(supplied):
+            return supplied
+        return request.request_id or getattr(context, "aws_request_id", "") or "-"
+
+    def _observe(self, request: Request, response: Response, correlation_id: str, started: float) -> None:
+        """One structured log line and the EMF metrics of the request; never its body or credentials."""
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        operation = request.operation or "unrouted"
+        self.logger.append_keys(request_id=request.request_id, correlation_id=correlation_id)
+        self.logger.info(
+            "request",
+            extra={
+                "operation": operation,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status,
+                "latency_ms": latency_ms,
+            },
+        )
+        self.metrics.add_dimension("operation", operation)
+        self.metrics.add_metric(name="Requests", unit="Count", value=1)
+        self.metrics.add_metric(name="Latency", unit="Milliseconds", value=latency_ms)
+        if response.status >= 500:
+            self.metrics.add_metric(name="ServerErrors", unit="Count", value=1)
+        elif response.status >= 400:
+            self.metrics.add_metric(name="ClientErrors", unit="Count", value=1)
+        self.metrics.flush_metrics()

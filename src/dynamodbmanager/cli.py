@@ -1,0 +1,174 @@
+"""The ``dynamodbmanager`` command: run the local stack, build the Lambda zip, send a request to an API."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import NoReturn
+
+from dynamodbmanager import __version__
+
+DEFAULT_URL = "http://127.0.0.1:3000"
+EPILOG = """examples:
+  dynamodbmanager local                                  # the local stack on http://127.0.0.1:3000
+  dynamodbmanager build --output dist/lambda.zip         # the deployment package
+  dynamodbmanager invoke payloads/create.json            # POST a payload file to /dynamodbmanager
+"""
+
+
+def _local(args: argparse.Namespace) -> int:
+    from dynamodbmanager.local.stack import LocalStack, PortBusy, StackConfig
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    config = StackConfig(
+        zip_path=Path(args.zip),
+        port=args.port,
+        table_name=args.table,
+        emulator_url=args.emulator_url,
+        emulator_port=args.emulator_port,
+        api_key=args.api_key,
+        cors_allowed_origins=args.cors_origins,
+        log_level=args.log_level,
+        function_timeout=args.function_timeout,
+    )
+    stack = LocalStack(config)
+
+    def stop(_signum: int, _frame: object) -> NoReturn:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        stack.start()
+    except (PortBusy, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    key = f" -H 'x-api-key: {args.api_key}'" if args.api_key else ""
+    print(
+        f"dynamodbmanager is running on {stack.url} (also under {stack.url}/{config.stage}/)\n"
+        f"  DynamoDB emulator: {stack.emulator_url}  table: {config.table_name}\n"
+        f"  function cold start: {stack.cold_start_ms:.0f} ms\n"
+        f"  try: curl -X POST{key} --data @payloads/create.json {stack.url}/dynamodbmanager\n"
+        f"  Ctrl-C stops everything.",
+        flush=True,
+    )
+    try:
+        stack.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.close()
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from dynamodbmanager.build import build_zip
+
+    bytecode = {"auto": None, "yes": True, "no": False}[args.bytecode]
+    output = build_zip(Path(args.output), bytecode=bytecode)
+    digest = output.with_name(output.name + ".sha256").read_text(encoding="ascii").split()[0]
+    print(f"{output} {output.stat().st_size} bytes sha256 {digest}")
+    return 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    body = sys.stdin.buffer.read() if args.payload == "-" else Path(args.payload).read_bytes()
+    headers = {"Content-Type": "application/json"}
+    if args.api_key:
+        headers["x-api-key"] = args.api_key
+    url = args.url.rstrip("/") + args.path
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - user's URL
+    try:
+        with urllib.request.urlopen(request, timeout=args.timeout) as response:  # noqa: S310
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        status, text = exc.code, exc.read().decode()
+    except OSError as exc:
+        print(f"error: cannot reach {url}: {exc}", file=sys.stderr)
+        return 4
+    with contextlib.suppress(ValueError):
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    print(text)
+    return 0 if status < 400 else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line, with its subcommands."""
+    root = argparse.ArgumentParser(
+        prog="dynamodbmanager",
+        description="A serverless CRUD API over the DynamoDB table 'anything': run it locally, package it, call it.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    local = commands.add_parser(
+        "local",
+        help="run the local stack: DynamoDB emulator + API Gateway emulator invoking the built zip",
+        description="Start moto's DynamoDB on a free loopback port, create the table, and serve the function from "
+        "the built zip on a local API Gateway (routes bare and under /STAGE/). Ctrl-C stops everything.",
+        epilog="example:\n  dynamodbmanager local --port 3001 --api-key secret",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    local.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (default: 3000)")
+    local.add_argument("--zip", default="dist/lambda.zip", help="the deployment package (default: dist/lambda.zip)")
+    local.add_argument("--table", default="anything", help="table name (default: anything)")
+    local.add_argument("--emulator-url", help="use this running moto_server instead of starting one")
+    local.add_argument("--emulator-port", type=int, help="port for the emulator started here (default: a free one)")
+    local.add_argument("--api-key", default=os.environ.get("DYNAMODBMANAGER_API_KEY"), help="require this x-api-key")
+    local.add_argument("--cors-origins", default="*", help="allowed CORS origins, comma-separated (default: *)")
+    local.add_argument("--log-level", default="INFO", help="the function's log level (default: INFO)")
+    local.add_argument("--function-timeout", type=float, default=10.0, help="seconds per invocation (default: 10)")
+    local.set_defaults(run=_local)
+
+    build = commands.add_parser(
+        "build",
+        help="package the function as a reproducible Lambda zip",
+        description="Write the function's code and its bundled dependencies (not boto3/botocore) to a zip whose "
+        "bytes depend only on the source, and its SHA-256 next to it.",
+        epilog="example:\n  dynamodbmanager build --output dist/lambda.zip",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument("--output", default="dist/lambda.zip", help="where to write the zip (default: dist/lambda.zip)")
+    build.add_argument(
+        "--bytecode",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="ship compiled bytecode; auto = only when this Python is the Lambda runtime's version (3.13)",
+    )
+    build.set_defaults(run=_build)
+
+    invoke = commands.add_parser(
+        "invoke",
+        help="POST a payload file to the RPC endpoint and print the answer",
+        description="Send a JSON body (a file, or - for stdin) to URL/dynamodbmanager and print the JSON answer. "
+        "Exit status 0 for a 2xx/3xx answer, 1 for an error answer, 4 when the API cannot be reached.",
+        epilog="example:\n  dynamodbmanager invoke payloads/read.json --url http://127.0.0.1:3000",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    invoke.add_argument("payload", help="JSON file to send, or - for stdin")
+    invoke.add_argument("--url", default=os.environ.get("DYNAMODBMANAGER_URL", DEFAULT_URL), help="API base URL")
+    invoke.add_argument("--path", default="/dynamodbmanager", help="path to POST to (default: /dynamodbmanager)")
+    invoke.add_argument("--api-key", default=os.environ.get("DYNAMODBMANAGER_API_KEY"), help="x-api-key to send")
+    invoke.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (default: 30)")
+    invoke.set_defaults(run=_invoke)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dynamodbmanager`` command."""
+    args = parser().parse_args(argv)
+    status: int = args.run(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The local API Gateway: a real HTTP server that turns each request into a proxy event and invokes the function.
+
+It mirrors a REST API with a ``{proxy+}`` resource under one stage, served both bare and under the stage
+prefix, with API Gateway's own answers where the function is never reached (403 without the API key,
+413 over the payload limit, 502 when the function fails).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from dynamodbmanager.local.events import DEFAULT_STAGE, build_event, split_stage
+from dynamodbmanager.local.invoker import InvocationError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+    from dynamodbmanager.local.invoker import Invoker
+
+#: Lambda's limit on a synchronous invocation's request payload.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+#: Routes the Terraform leaves open without an API key (CORS preflight is always open).
+PUBLIC_PATHS = ("/health", "/console")
+log = logging.getLogger("dynamodbmanager.local")
+
+
+def _gateway_error(status: int, message: str) -> Response:
+    """An answer from API Gateway itself, in its own shape ``{"message": ...}``."""
+    return Response(json.dumps({"message": message}), status, {"Content-Type": "application/json"})
+
+
+class LocalGateway:
+    """The WSGI application in front of the function."""
+
+    def __init__(self, invoker: Invoker, *, stage: str = DEFAULT_STAGE, api_key: str | None = None) -> None:
+        self.invoker = invoker
+        self.stage = stage
+        self.api_key = api_key
+
+    def _needs_key(self, method: str, path: str) -> bool:
+        _, route_path = split_stage(path, self.stage)
+        public = route_path.startswith(PUBLIC_PATHS) and method in ("GET", "HEAD")
+        return self.api_key is not None and method != "OPTIONS" and not public
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.respond(request)
+        return response(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        """The response to one HTTP request."""
+        if self._needs_key(request.method, request.path) and request.headers.get("x-api-key") != self.api_key:
+            return _gateway_error(403, "Forbidden")
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+            return _gateway_error(413, "Request Too Long")
+        body = request.get_data(cache=False)
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return _gateway_error(413, "Request Too Long")
+        event = build_event(
+            method=request.method,
+            path=request.path,
+            headers=list(request.headers.items()),
+            query=list(request.args.items(multi=True)),
+            body=body,
+            source_ip=request.remote_addr or "127.0.0.1",
+            stage=self.stage,
+        )
+        try:
+            result = self.invoker.invoke(event)
+        except InvocationError as exc:
+            log.error("invocation failed: %s", exc)
+            return _gateway_error(502, "Internal server error")
+        return self._to_response(result)
+
+    @staticmethod
+    def _to_response(result: Any) -> Response:
+        """The function's proxy result as an HTTP response; a malformed one is a 502, as on AWS."""
+        if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+            log.error("malformed Lambda proxy response: %.200r", result)
+            return _gateway_error(502, "Internal server error")
+        body: Any = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            import base64
+
+            body = base64.b64decode(body)
+        response = Response(body, result["statusCode"])
+        for name, value in (result.get("headers") or {}).items():
+            response.headers[name] = str(value)
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.add(name, str(value))
+        if "Content-Type" not in (result.get("headers") or {}) and not body:
+            response.headers.remove("Content-Type")
+        return response

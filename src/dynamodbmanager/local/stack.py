@@ -1,0 +1,124 @@
+"""The whole local stack: emulator, table, unpacked zip, warm workers and HTTP server, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from werkzeug.serving import make_server
+
+from dynamodbmanager.local.emulator import DUMMY_CREDENTIALS, Emulator, start_emulator
+from dynamodbmanager.local.events import DEFAULT_STAGE
+from dynamodbmanager.local.gateway import LocalGateway
+from dynamodbmanager.local.invoker import Invoker, runtime_libraries
+from dynamodbmanager.local.processes import LOOPBACK, port_is_free
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
+
+log = logging.getLogger("dynamodbmanager.local")
+
+
+class PortBusy(Exception):
+    """The gateway's port is taken by another program."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """How to run the local stack; the defaults are what ``make run`` uses."""
+
+    zip_path: Path
+    port: int = 3000
+    table_name: str = "anything"
+    region: str = "us-east-1"
+    stage: str = DEFAULT_STAGE
+    #: An emulator to use instead of starting one (e.g. one Terraform was applied to).
+    emulator_url: str | None = None
+    emulator_port: int | None = None
+    api_key: str | None = None
+    cors_allowed_origins: str = "*"
+    log_level: str = "INFO"
+    function_timeout: float = 10.0
+    concurrency: int = 4
+
+
+class LocalStack:
+    """Starts what ``config`` asks for; :meth:`close` stops all of it, in reverse order."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self._emulator: Emulator | None = None
+        self._workdir = tempfile.TemporaryDirectory(prefix="dynamodbmanager-local-")
+        self.invoker: Invoker | None = None
+        self.server: BaseWSGIServer | None = None
+
+    @property
+    def url(self) -> str:
+        """The gateway's base URL."""
+        return f"http://{LOOPBACK}:{self.config.port}"
+
+    def start(self) -> LocalStack:
+        """Start everything, or raise after stopping what was started."""
+        config = self.config
+        if not port_is_free(config.port):
+            raise PortBusy(f"Port {config.port} on {LOOPBACK} is in use; stop what uses it or pass --port.")
+        if not config.zip_path.is_file():
+            raise FileNotFoundError(f"{config.zip_path} does not exist; run `make build` first.")
+        try:
+            if config.emulator_url is None:
+                self._emulator = start_emulator(config.emulator_port, region=config.region)
+                emulator_url = self._emulator.url
+                self._emulator.ensure_table(config.table_name)
+            else:
+                emulator_url = config.emulator_url
+                Emulator(port=int(emulator_url.rsplit(":", 1)[1]), region=config.region).ensure_table(config.table_name)
+            self.emulator_url = emulator_url
+            code_dir = Path(self._workdir.name) / "task"
+            with zipfile.ZipFile(config.zip_path) as archive:
+                archive.extractall(code_dir)
+            env = {
+                **DUMMY_CREDENTIALS,
+                "AWS_REGION": config.region,
+                "AWS_DEFAULT_REGION": config.region,
+                "AWS_LAMBDA_FUNCTION_NAME": "dynamodbmanager_function",
+                "TABLE_NAME": config.table_name,
+                "DYNAMODB_ENDPOINT_URL": emulator_url,
+                "LOG_LEVEL": config.log_level,
+                "CORS_ALLOWED_ORIGINS": config.cors_allowed_origins,
+                "POWERTOOLS_SERVICE_NAME": "dynamodbmanager",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "TZ": "UTC",
+            }
+            self.invoker = Invoker(
+                code_dir,
+                runtime_libraries(Path(self._workdir.name) / "runtime"),
+                env,
+                timeout=config.function_timeout,
+                concurrency=config.concurrency,
+            )
+            self.cold_start_ms = self.invoker.warm()
+            gateway = LocalGateway(self.invoker, stage=config.stage, api_key=config.api_key)
+            self.server = make_server(LOOPBACK, config.port, gateway, threaded=True)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve HTTP until :meth:`close` (or Ctrl-C)."""
+        assert self.server is not None
+        self.server.serve_forever()
+
+    def close(self) -> None:
+        """Stop the server, the workers and the emulator this stack started; remove the unpacked zip."""
+        if self.server is not None:
+            self.server.server_close()
+        if self.invoker is not None:
+            self.invoker.close()
+        if self._emulator is not None:
+            self._emulator.stop()
+        self._workdir.cleanup()

@@ -1,0 +1,227 @@
+"""The items table: DynamoDB calls with the service's version kept on every write and errors translated.
+
+Each write is one conditional call in the common case; a concurrent writer costs a retry, never a lost
+update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from dynamodbmanager.errors import (
+    BadRequest,
+    Conflict,
+    DependencyFailed,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+)
+from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
+from dynamodbmanager.store import expressions
+from dynamodbmanager.store.attributes import deserialize, serialize
+
+#: Attempts of a write that races other writers before the caller is told to retry.
+MAX_WRITE_ATTEMPTS = 5
+
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+    }
+)
+_NETWORK_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+
+TypedItem = dict[str, dict[str, Any]]
+
+
+class ConditionFailed(Exception):
+    """A conditional write found the item in another state; ``old_item`` is that state (typed) or None."""
+
+    def __init__(self, old_item: TypedItem | None) -> None:
+        super().__init__("The conditional request failed")
+        self.old_item = old_item
+
+
+def translate_client_error(exc: ClientError) -> Exception:
+    """The service error a DynamoDB error means for the caller."""
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return ConditionFailed(exc.response.get("Item"))
+    if code == "ValidationException":
+        return BadRequest(f"DynamoDB refused the request: {error.get('Message', 'invalid parameters')}")
+    if code in _RETRYABLE_CODES:
+        return ServiceUnavailable("DynamoDB is busy; retry after the delay in Retry-After.", code="Throttled")
+    if code == "ResourceNotFoundException":
+        return ServiceUnavailable("The table is not available.", code="TableUnavailable", retry_after=30)
+    return DependencyFailed(f"DynamoDB failed with {code or 'an unknown error'}.")
+
+
+def version_of(item: Mapping[str, Any] | None) -> int | None:
+    """The version of a typed item, None when absent (an item written before versions existed is 0)."""
+    if item is None:
+        return None
+    typed = item.get(VERSION_ATTRIBUTE)
+    try:
+        return int(typed["N"]) if isinstance(typed, dict) else 0
+    except (KeyError, ValueError):
+        return 0
+
+
+def _key(item_id: str) -> TypedItem:
+    return {KEY_ATTRIBUTE: {"S": item_id}}
+
+
+class ItemTable:
+    """The one table the function serves, over a low-level DynamoDB client."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self.table_name = table_name
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """One DynamoDB call on this table with its errors translated; ``ResponseMetadata`` dropped."""
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(TableName=self.table_name, **params)
+        except ClientError as exc:
+            raise translate_client_error(exc) from None
+        except _NETWORK_ERRORS:
+            raise ServiceUnavailable("DynamoDB could not be reached in time.", code="Unreachable") from None
+        response.pop("ResponseMetadata", None)
+        # Never asked for; some emulators send it anyway.
+        response.pop("ConsumedCapacity", None)
+        return response
+
+    def put_versioned(
+        self,
+        item: TypedItem,
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        expected_version: int | None = None,
+        return_values: str | None = None,
+    ) -> tuple[dict[str, Any], int]:
+        """Put ``item`` as the next version of its key, also checking the caller's ``condition``.
+
+        With ``expected_version`` the write happens only over that version (412 otherwise); without it
+        the first attempt assumes a new item, and a race with another writer is retried on the version
+        DynamoDB reports. Returns DynamoDB's response and the version written.
+        """
+        believed: int | None = expected_version
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            own = (
+                f"attribute_not_exists({expressions.VERSION_NAME})"
+                if believed is None
+                else f"{expressions.VERSION_NAME} = {expressions.EXPECTED_VALUE}"
+            )
+            params: dict[str, Any] = {
+                "Item": {**item, VERSION_ATTRIBUTE: {"N": str((believed or 0) + 1)}},
+                "ConditionExpression": f"({condition}) AND {own}" if condition else own,
+                "ExpressionAttributeNames": {**(names or {}), expressions.VERSION_NAME: VERSION_ATTRIBUTE},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+            if believed is not None or values:
+                params["ExpressionAttributeValues"] = {**(values or {})}
+                if believed is not None:
+                    params["ExpressionAttributeValues"][expressions.EXPECTED_VALUE] = {"N": str(believed)}
+            if return_values:
+                params["ReturnValues"] = return_values
+            try:
+                return self.call("put_item", **params), (believed or 0) + 1
+            except ConditionFailed as failed:
+                current = version_of(failed.old_item)
+                if expected_version is not None:
+                    if current != expected_version:
+                        raise PreconditionFailed(_mismatch(current, expected_version)) from None
+                    raise Conflict("The condition of the request does not hold.") from None
+                if current == believed:
+                    raise Conflict("The condition of the request does not hold.") from None
+                # Another writer got there first (or the item existed): try again over what it wrote.
+                believed = current
+        raise Conflict("The item kept changing under concurrent writes; retry.", code="ConcurrentModification")
+
+    def update_versioned(self, params: dict[str, Any]) -> dict[str, Any]:
+        """UpdateItem with the version bump added to the caller's expression (typed parameters)."""
+        names, values = expressions.version_placeholders()
+        params = {
+            **params,
+            "UpdateExpression": expressions.with_version_increment(params["UpdateExpression"]),
+            "ExpressionAttributeNames": {**params.get("ExpressionAttributeNames", {}), **names},
+            "ExpressionAttributeValues": {**params.get("ExpressionAttributeValues", {}), **values},
+        }
+        try:
+            return self.call("update_item", **params)
+        except ConditionFailed:
+            raise Conflict("The condition of the request does not hold.") from None
+
+    def get(self, item_id: str) -> dict[str, Any] | None:
+        """The item with ``item_id`` as plain values (a strongly consistent read), or None."""
+        response = self.call("get_item", Key=_key(item_id), ConsistentRead=True)
+        item = response.get("Item")
+        return None if item is None else deserialize(item)
+
+    def create(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a new item (version 1); 409 when its id is taken."""
+        typed = serialize(item)
+        try:
+            _, version = self.put_versioned(typed)
+        except Conflict:
+            raise Conflict(f"An item with id '{item[KEY_ATTRIBUTE]}' exists already.", code="ItemExists") from None
+        return {**item, VERSION_ATTRIBUTE: version}
+
+    def replace(
+        self, item: Mapping[str, Any], *, expected_version: int | None = None, only_if_absent: bool = False
+    ) -> tuple[dict[str, Any], bool]:
+        """Create or replace an item; returns it and whether it was created."""
+        typed = serialize(item)
+        if only_if_absent:
+            return self.create(item), True
+        response, version = self.put_versioned(typed, expected_version=expected_version, return_values="ALL_OLD")
+        return {**item, VERSION_ATTRIBUTE: version}, "Attributes" not in response
+
+    def delete(self, item_id: str, *, expected_version: int | None = None) -> None:
+        """Delete an item; 404 when absent, 412 when ``expected_version`` is not its version."""
+        params: dict[str, Any] = {
+            "Key": _key(item_id),
+            "ConditionExpression": "attribute_exists(#k)",
+            "ExpressionAttributeNames": {"#k": KEY_ATTRIBUTE},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if expected_version is not None:
+            params["ConditionExpression"] += f" AND {expressions.VERSION_NAME} = {expressions.EXPECTED_VALUE}"
+            params["ExpressionAttributeNames"][expressions.VERSION_NAME] = VERSION_ATTRIBUTE
+            params["ExpressionAttributeValues"] = {expressions.EXPECTED_VALUE: {"N": str(expected_version)}}
+        try:
+            self.call("delete_item", **params)
+        except ConditionFailed as failed:
+            if failed.old_item is None:
+                raise NotFound(f"No item has id '{item_id}'.") from None
+            raise PreconditionFailed(_mismatch(version_of(failed.old_item), expected_version)) from None
+
+    def scan_page(self, limit: int, start_key: TypedItem | None) -> tuple[list[dict[str, Any]], TypedItem | None]:
+        """One page of at most ``limit`` items (plain) and the typed key to continue from, if any."""
+        params: dict[str, Any] = {"Limit": limit}
+        if start_key is not None:
+            params["ExclusiveStartKey"] = start_key
+        response = self.call("scan", **params)
+        return [deserialize(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+
+def _mismatch(current: int | None, expected: int | None) -> str:
+    if current is None:
+        return "The item does not exist, so it cannot match If-Match."
+    return f'The item is at version "{current}", not "{expected}"; fetch it again and retry.'

@@ -1,0 +1,86 @@
+"""Fixtures shared by every test tier: the built zip, the emulator, and the local stack over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dynamodbmanager.build import build_zip
+from dynamodbmanager.local.emulator import Emulator, start_emulator
+from dynamodbmanager.local.processes import ManagedProcess, free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The deployment package, built once per test run from the working tree."""
+    return build_zip(tmp_path_factory.mktemp("dist") / "lambda.zip")
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """One moto_server for the session, stopped by its process group at the end."""
+    running = start_emulator()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@dataclass
+class RunningStack:
+    """A ``dynamodbmanager local`` process and what it talks to."""
+
+    url: str
+    emulator: Emulator
+    table_name: str
+    process: ManagedProcess
+    log_path: Path
+
+    def scan_all(self) -> list[dict[str, object]]:
+        """Every item of the table, typed, sorted by id: to compare the table before and after a request."""
+        client = self.emulator.client("dynamodb")
+        items: list[dict[str, object]] = []
+        for page in client.get_paginator("scan").paginate(TableName=self.table_name, ConsistentRead=True):
+            items.extend(page["Items"])
+        return sorted(items, key=lambda item: str(item["id"]))
+
+    def clear(self) -> None:
+        """Delete every item of the table."""
+        client = self.emulator.client("dynamodb")
+        for item in self.scan_all():
+            client.delete_item(TableName=self.table_name, Key={"id": item["id"]})
+
+
+def start_stack(lambda_zip: Path, emulator: Emulator, table_name: str, log_path: Path, *extra: str) -> RunningStack:
+    """Run the real ``dynamodbmanager local`` command on a free port against ``emulator``."""
+    emulator.ensure_table(table_name)
+    port = free_port()
+    argv = [sys.executable, "-m", "dynamodbmanager.cli", "local", "--port", str(port), "--zip", str(lambda_zip)]
+    argv += ["--emulator-url", emulator.url, "--table", table_name, *extra]
+    log = log_path.open("wb")
+    process = ManagedProcess(argv, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/health", process, timeout=60)
+    except BaseException:
+        process.stop()
+        raise
+    return RunningStack(url, emulator, table_name, process, log_path)
+
+
+@pytest.fixture(scope="session")
+def stack(lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The local stack serving the built zip on its own table, for the whole session."""
+    running = start_stack(lambda_zip, emulator, "anything", tmp_path_factory.mktemp("stack") / "local.log")
+    try:
+        yield running
+    finally:
+        running.process.stop()
