@@ -61,6 +61,8 @@ class App:
         started = time.perf_counter()
         payload_format = FORMAT_V2 if event.get("version") == FORMAT_V2 else "1.0"
         request = from_event(event)
+        correlation_id = self._correlation_id(request, context)
+        self.logger.append_keys(request_id=request.request_id, correlation_id=correlation_id)
         try:
             request.body = decode_body(event, self.settings.max_body_bytes)
             response = self._dispatch(request)
@@ -72,11 +74,10 @@ class App:
                 500, "InternalError", "The service failed; the error is logged with its request id."
             )
         response.headers.update(self.cors.headers(request.header("origin")))
-        correlation_id = self._correlation_id(request, context)
         response.headers["X-Correlation-Id"] = correlation_id
         if request.method == "HEAD":
             response.body = ""
-        self._observe(request, response, correlation_id, started)
+        self._observe(request, response, started)
         return response.to_result(payload_format)
 
     def _dispatch(self, request: Request) -> Response:
@@ -96,11 +97,10 @@ class App:
             return supplied
         return request.request_id or getattr(context, "aws_request_id", "") or "-"
 
-    def _observe(self, request: Request, response: Response, correlation_id: str, started: float) -> None:
+    def _observe(self, request: Request, response: Response, started: float) -> None:
         """One structured log line and the EMF metrics of the request; never its body or credentials."""
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         operation = request.operation or "unrouted"
-        self.logger.append_keys(request_id=request.request_id, correlation_id=correlation_id)
         self.logger.info(
             "request",
             extra={

@@ -79,14 +79,28 @@ def check_key_value(value: Any, name: str) -> str:
     return value
 
 
+def _out_of_range(value: Any) -> bool:
+    """Whether a number (anywhere inside ``value``) lies outside DynamoDB's magnitude range."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+        return number != 0 and not -130 <= number.adjusted() <= 125
+    if isinstance(value, Mapping):
+        return any(_out_of_range(item) for item in value.values())
+    if isinstance(value, list | set | frozenset):
+        return any(_out_of_range(item) for item in value)
+    return False
+
+
 def serialize_value(value: Any, where: str) -> dict[str, Any]:
     """One plain value as a typed attribute value; 39-digit and out-of-range numbers are refused."""
     try:
         serialized: dict[str, Any] = _serializer.serialize(value)
-    except (decimal.Inexact, decimal.Rounded):
+    except (decimal.Inexact, decimal.Rounded, decimal.Overflow, decimal.Underflow, decimal.Clamped) as exc:
+        if isinstance(exc, decimal.Overflow | decimal.Underflow | decimal.Clamped) or _out_of_range(value):
+            raise BadRequest(f"{where} has a number outside DynamoDB's range (1E-130 to 1E+126).") from None
         raise BadRequest(f"{where} has a number with more than DynamoDB's 38 significant digits.") from None
-    except (decimal.Overflow, decimal.Underflow, decimal.Clamped):
-        raise BadRequest(f"{where} has a number outside DynamoDB's range (1E-130 to 1E+126).") from None
     except (TypeError, ValueError) as exc:
         raise BadRequest(f"{where} cannot be stored: {exc}") from None
     return serialized

@@ -1,0 +1,88 @@
+"""Expression building: placeholder checks, legacy AttributeUpdates, and the version bump on every update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dynamodbmanager.errors import BadRequest
+from dynamodbmanager.store import expressions
+
+
+def test_undefined_placeholder_is_named() -> None:
+    with pytest.raises(BadRequest, match=":missing"):
+        expressions.check_placeholders(["SET a = :missing"], None, None)
+
+
+def test_unused_placeholder_is_named() -> None:
+    with pytest.raises(BadRequest, match="#unused"):
+        expressions.check_placeholders(["SET a = :v"], {"#unused": "x"}, {":v": 1})
+
+
+def test_reserved_placeholder_is_refused() -> None:
+    with pytest.raises(BadRequest, match="reserved"):
+        expressions.check_placeholders(["SET #dm_version = :v"], {"#dm_version": "x"}, {":v": 1})
+
+
+def test_placeholders_used_across_expressions_are_accepted() -> None:
+    expressions.check_placeholders(["SET #a = :v", "attribute_exists(#b)"], {"#a": "a", "#b": "b"}, {":v": 1})
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("SET a = :v", f"SET {expressions.VERSION_INCREMENT}, a = :v"),
+        ("set a = :v REMOVE b", f"SET {expressions.VERSION_INCREMENT}, a = :v REMOVE b"),
+        ("REMOVE b", f"SET {expressions.VERSION_INCREMENT} REMOVE b"),
+        ("ADD c :one", f"SET {expressions.VERSION_INCREMENT} ADD c :one"),
+    ],
+)
+def test_version_bump_joins_the_set_clause(given: str, expected: str) -> None:
+    assert expressions.with_version_increment(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "names"),
+    [("SET _version = :v", None), ("SET #v = :v", {"#v": "_version"}), ("REMOVE _version", None)],
+)
+def test_updating_the_version_is_refused(expression: str, names: dict[str, str] | None) -> None:
+    with pytest.raises(BadRequest, match="managed by the service"):
+        expressions.refuse_managed_attributes(expression, names)
+
+
+def test_a_nested_attribute_named_like_the_version_is_allowed() -> None:
+    expressions.refuse_managed_attributes("SET info._version = :v", None)
+
+
+def test_attribute_updates_become_one_expression() -> None:
+    expression, names, values = expressions.from_attribute_updates(
+        {
+            "organization": {"Value": "Impacta Up"},
+            "old": {"Action": "DELETE"},
+            "count": {"Action": "ADD", "Value": 1},
+            "tags": {"Action": "DELETE", "Value": {"x"}},
+        }
+    )
+    assert expression == "SET #dm_a0 = :dm_a0 REMOVE #dm_a1 ADD #dm_a2 :dm_a2 DELETE #dm_a3 :dm_a3"
+    assert names == {"#dm_a0": "organization", "#dm_a1": "old", "#dm_a2": "count", "#dm_a3": "tags"}
+    assert values == {":dm_a0": "Impacta Up", ":dm_a2": 1, ":dm_a3": {"x"}}
+
+
+@pytest.mark.parametrize(
+    "updates",
+    [
+        {},
+        [],
+        {"a": "plain"},
+        {"a": {"Action": "PUT"}},
+        {"a": {"Action": "ADD"}},
+        {"a": {"Action": "RENAME", "Value": 1}},
+        {"a": {"Value": 1, "Extra": 2}},
+        {"id": {"Value": "2"}},
+        {"_version": {"Value": 9}},
+    ],
+)
+def test_malformed_attribute_updates_are_refused(updates: Any) -> None:
+    with pytest.raises(BadRequest):
+        expressions.from_attribute_updates(updates)
