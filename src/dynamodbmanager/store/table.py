@@ -113,13 +113,15 @@ class ItemTable:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
+        must_be_new: bool = False,
         return_values: str | None = None,
     ) -> tuple[dict[str, Any], int]:
         """Put ``item`` as the next version of its key, also checking the caller's ``condition``.
 
         With ``expected_version`` the write happens only over that version (412 otherwise); without it
         the first attempt assumes a new item, and a race with another writer is retried on the version
-        DynamoDB reports. Returns DynamoDB's response and the version written.
+        DynamoDB reports; with ``must_be_new`` an existing item is a 409. Returns DynamoDB's response and
+        the version written.
         """
         believed: int | None = expected_version
         for _ in range(MAX_WRITE_ATTEMPTS):
@@ -148,7 +150,7 @@ class ItemTable:
                     if current != expected_version:
                         raise PreconditionFailed(_mismatch(current, expected_version)) from None
                     raise Conflict("The condition of the request does not hold.") from None
-                if current == believed:
+                if must_be_new or current == believed:
                     raise Conflict("The condition of the request does not hold.") from None
                 # Another writer got there first (or the item existed): try again over what it wrote.
                 believed = current
@@ -178,7 +180,7 @@ class ItemTable:
         """Store a new item (version 1); 409 when its id is taken."""
         typed = serialize(item)
         try:
-            _, version = self.put_versioned(typed)
+            _, version = self.put_versioned(typed, must_be_new=True)
         except Conflict:
             raise Conflict(f"An item with id '{item[KEY_ATTRIBUTE]}' exists already.", code="ItemExists") from None
         return {**item, VERSION_ATTRIBUTE: version}
