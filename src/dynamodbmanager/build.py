@@ -19,8 +19,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-#: The package's own modules that never ship: the local stack, the command line and this builder.
-EXCLUDED_OWN = ("local/", "cli.py", "build.py")
+#: The package's own modules that never ship: the local stack, the command line, its data tools and this builder.
+EXCLUDED_OWN = ("local/", "cli/", "client.py", "datatools/", "build.py")
 #: Parts of AWS Lambda Powertools the function uses: Logger, Metrics and what they import.
 POWERTOOLS_PARTS = (
     "__init__.py",

@@ -1,4 +1,4 @@
-"""The ``dynamodbmanager`` command: run the local stack, build the Lambda zip, send a request to an API."""
+"""``dynamodbmanager local``, ``build`` and ``invoke``: run the service locally, package it, call its RPC endpoint."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from dynamodbmanager import __version__
-
-DEFAULT_URL = "http://127.0.0.1:3000"
-EPILOG = """examples:
-  dynamodbmanager local                                  # the local stack on http://127.0.0.1:3000
-  dynamodbmanager build --output dist/lambda.zip         # the deployment package
-  dynamodbmanager invoke payloads/create.json            # POST a payload file to /dynamodbmanager
-"""
+from dynamodbmanager.cli.output import API_KEY_VARIABLE, DEFAULT_URL, URL_VARIABLE
 
 
 def _local(args: argparse.Namespace) -> int:
+    from dynamodbmanager.local.dynalite import DynaliteInstallFailed, NodeMissing
     from dynamodbmanager.local.stack import LocalStack, PortBusy, StackConfig
 
+    if args.data_dir is not None and args.emulator_url is not None:
+        print("error: --data-dir starts dynalite; it cannot be combined with --emulator-url", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     config = StackConfig(
         zip_path=Path(args.zip),
@@ -38,6 +35,7 @@ def _local(args: argparse.Namespace) -> int:
         cors_allowed_origins=args.cors_origins,
         log_level=args.log_level,
         function_timeout=args.function_timeout,
+        data_dir=Path(args.data_dir) if args.data_dir is not None else None,
     )
     stack = LocalStack(config)
 
@@ -47,13 +45,17 @@ def _local(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         stack.start()
-    except (PortBusy, FileNotFoundError) as exc:
+    except (PortBusy, FileNotFoundError, NodeMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except DynaliteInstallFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 4
     key = f" -H 'x-api-key: {args.api_key}'" if args.api_key else ""
+    data = f"dynalite, kept in {config.data_dir}" if config.data_dir else "in memory (moto), gone when stopped"
     print(
         f"dynamodbmanager is running on {stack.url} (also under {stack.url}/{config.stage}/)\n"
-        f"  DynamoDB emulator: {stack.emulator_url}  table: {config.table_name}\n"
+        f"  DynamoDB emulator: {stack.emulator_url}  table: {config.table_name}  data: {data}\n"
         f"  function cold start: {stack.cold_start_ms:.0f} ms\n"
         f"  try: curl -X POST{key} --data @payloads/create.json {stack.url}/dynamodbmanager\n"
         f"  Ctrl-C stops everything.",
@@ -99,23 +101,16 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0 if status < 400 else 1
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line, with its subcommands."""
-    root = argparse.ArgumentParser(
-        prog="dynamodbmanager",
-        description="A serverless CRUD API over the DynamoDB table 'anything': run it locally, package it, call it.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def register(commands: Any) -> None:
+    """Add ``local``, ``build`` and ``invoke`` to ``commands`` (the root parser's subparsers)."""
     local = commands.add_parser(
         "local",
         help="run the local stack: DynamoDB emulator + API Gateway emulator invoking the built zip",
-        description="Start moto's DynamoDB on a free loopback port, create the table, and serve the function from "
-        "the built zip on a local API Gateway (routes bare and under /STAGE/). Ctrl-C stops everything.",
-        epilog="example:\n  dynamodbmanager local --port 3001 --api-key secret",
+        description="Start a DynamoDB emulator on a free loopback port (moto, in memory; or dynalite with "
+        "--data-dir, on disk), create the table, and serve the function from the built zip on a local API Gateway "
+        "(routes bare and under /STAGE/). Ctrl-C stops everything.",
+        epilog="examples:\n  dynamodbmanager local --port 3001 --api-key secret\n"
+        "  dynamodbmanager local --data-dir .local-data        # the data survives a restart (needs Node.js 20+)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     local.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (default: 3000)")
@@ -123,10 +118,16 @@ def parser() -> argparse.ArgumentParser:
     local.add_argument("--table", default="anything", help="table name (default: anything)")
     local.add_argument("--emulator-url", help="use this running moto_server instead of starting one")
     local.add_argument("--emulator-port", type=int, help="port for the emulator started here (default: a free one)")
-    local.add_argument("--api-key", default=os.environ.get("DYNAMODBMANAGER_API_KEY"), help="require this x-api-key")
+    local.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="require this x-api-key")
     local.add_argument("--cors-origins", default="*", help="allowed CORS origins, comma-separated (default: *)")
     local.add_argument("--log-level", default="INFO", help="the function's log level (default: INFO)")
     local.add_argument("--function-timeout", type=float, default=10.0, help="seconds per invocation (default: 10)")
+    local.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep the table in DIR across restarts and crashes: runs dynalite (Node.js 20+, installed on first "
+        "use with npm into .tools/) instead of moto's in-memory emulator",
+    )
     local.set_defaults(run=_local)
 
     build = commands.add_parser(
@@ -155,20 +156,8 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     invoke.add_argument("payload", help="JSON file to send, or - for stdin")
-    invoke.add_argument("--url", default=os.environ.get("DYNAMODBMANAGER_URL", DEFAULT_URL), help="API base URL")
+    invoke.add_argument("--url", default=os.environ.get(URL_VARIABLE, DEFAULT_URL), help="API base URL")
     invoke.add_argument("--path", default="/dynamodbmanager", help="path to POST to (default: /dynamodbmanager)")
-    invoke.add_argument("--api-key", default=os.environ.get("DYNAMODBMANAGER_API_KEY"), help="x-api-key to send")
+    invoke.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="x-api-key to send")
     invoke.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (default: 30)")
     invoke.set_defaults(run=_invoke)
-    return root
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``dynamodbmanager`` command."""
-    args = parser().parse_args(argv)
-    status: int = args.run(args)
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,152 @@
+"""What the command line shares: exit statuses, common options, JSON input, and JSON or table output."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+from dynamodbmanager import jsoncodec
+from dynamodbmanager.client import ApiClient, ApiError, Unreachable
+from dynamodbmanager.datatools.formats import canonical
+from dynamodbmanager.errors import BadRequest
+
+DEFAULT_URL = "http://127.0.0.1:3000"
+URL_VARIABLE = "DYNAMODBMANAGER_URL"
+API_KEY_VARIABLE = "DYNAMODBMANAGER_API_KEY"
+#: Widest a table cell gets before it is cut with an ellipsis.
+MAX_CELL = 40
+
+
+class Exit(IntEnum):
+    """Exit statuses a script can branch on."""
+
+    OK = 0
+    NOT_FOUND = 1
+    USAGE = 2
+    CONFLICT = 3
+    UNAVAILABLE = 4
+    INTERRUPTED = 130
+
+
+EXIT_CODES_HELP = "exit status: 0 ok, 1 not found, 2 usage or refused input, 3 conflict (409/412), 4 server or network"
+
+
+class UsageError(Exception):
+    """The command was given something it cannot use (exit status 2)."""
+
+
+def exit_status(status: int) -> Exit:
+    """The exit status for an HTTP error status."""
+    if status == 404:
+        return Exit.NOT_FOUND
+    if status in (409, 412):
+        return Exit.CONFLICT
+    if status >= 500:
+        return Exit.UNAVAILABLE
+    return Exit.USAGE
+
+
+def fail(message: str, status: Exit) -> int:
+    """Print ``error: message`` on stderr and return ``status``."""
+    print(f"error: {message}", file=sys.stderr)
+    return int(status)
+
+
+def api_error(exc: ApiError | Unreachable) -> int:
+    """Report an API failure with the server's own message, and its exit status."""
+    if isinstance(exc, Unreachable):
+        return fail(str(exc), Exit.UNAVAILABLE)
+    return fail(f"{exc.status} {exc.code}: {exc.message}", exit_status(exc.status))
+
+
+def api_options() -> argparse.ArgumentParser:
+    """``--url``, ``--api-key`` and ``--timeout``, shared by every command that calls the API."""
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_argument_group("API")
+    group.add_argument(
+        "--url",
+        default=os.environ.get(URL_VARIABLE, DEFAULT_URL),
+        help=f"API base URL, a stage URL on AWS (default: ${URL_VARIABLE} or {DEFAULT_URL})",
+    )
+    group.add_argument(
+        "--api-key",
+        default=os.environ.get(API_KEY_VARIABLE),
+        help=f"value of the x-api-key header (default: ${API_KEY_VARIABLE})",
+    )
+    group.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each answer (default: 30)")
+    return options
+
+
+def api_client(args: argparse.Namespace) -> ApiClient:
+    """The API client the options describe."""
+    try:
+        return ApiClient(args.url, args.api_key, timeout=args.timeout)
+    except ValueError as exc:
+        raise UsageError(f"--url: {exc}") from None
+
+
+def read_json_object(source: str | None, stdin: TextIO, what: str = "the item") -> dict[str, Any]:
+    """A JSON object from an argument: JSON text, ``@FILE``, or ``-`` (or nothing) for standard input."""
+    if source is None or source == "-":
+        if source is None and stdin.isatty():
+            raise UsageError(f"give {what} as JSON text, @FILE, or - to read it from standard input")
+        text, origin = stdin.read(), "standard input"
+    elif source.startswith("@"):
+        path = Path(source[1:])
+        try:
+            text, origin = path.read_text(encoding="utf-8"), str(path)
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    else:
+        text, origin = source, "the argument"
+    try:
+        value = jsoncodec.loads(text)
+    except BadRequest as exc:
+        raise UsageError(f"{origin} is not JSON: {exc.message.removeprefix('The body is not valid JSON: ')}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{what} must be a JSON object ({origin} holds something else)")
+    return value
+
+
+def version_arg(text: str) -> int:
+    """An item version as given to ``--if-match``: ``3`` or the ETag ``"3"``."""
+    stripped = text.strip().removeprefix("W/").strip('"')
+    if not stripped.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a version such as 3 (the number in the ETag)")
+    return int(stripped)
+
+
+def cell(value: Any) -> str:
+    """One value as table text: strings as they are, anything else as compact JSON, cut at ``MAX_CELL``."""
+    text = value if isinstance(value, str) else jsoncodec.dumps(canonical(value))
+    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def render_table(headers: list[str], rows: Iterable[list[str]]) -> str:
+    """A plain text table with a header rule, columns as wide as their widest cell."""
+    rows = list(rows)
+    widths = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(headers)]
+    lines = ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    head = "  ".join(header.ljust(width) for header, width in zip(headers, widths, strict=True)).rstrip()
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([head, rule, *lines])
+
+
+def item_table(item: dict[str, Any]) -> str:
+    """One item as an attribute/value table, ``id`` first."""
+    names = sorted(item, key=lambda name: (name != "id", name))
+    return render_table(["attribute", "value"], ([name, cell(item[name])] for name in names))
+
+
+def items_table(items: list[dict[str, Any]]) -> str:
+    """Items as rows under the union of their attributes, ``id`` first; an absent attribute is blank."""
+    columns = sorted({name for item in items for name in item}, key=lambda name: (name != "id", name))
+    if not columns:
+        return "(no items)"
+    return render_table(columns, ([cell(item[name]) if name in item else "" for name in columns] for item in items))

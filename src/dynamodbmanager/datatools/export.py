@@ -1,0 +1,44 @@
+"""Export: every item of the table, page by page, streamed to a file with a constant amount of memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dynamodbmanager.datatools.formats import open_output
+
+if TYPE_CHECKING:
+    from dynamodbmanager.datatools.progress import Progress
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote."""
+
+    items: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Items per second."""
+        return self.items / self.seconds if self.seconds > 0 else 0.0
+
+
+def export_items(
+    pages: Iterable[list[dict[str, Any]]], path: str, fmt: str, progress: Progress, total: int | None = None
+) -> ExportSummary:
+    """Write every item of ``pages`` to ``path``; ``total``, when known, lets the bar show a fraction."""
+    writer = open_output(path, fmt)
+    try:
+        for page in pages:
+            for item in page:
+                writer.write(item)
+            fraction = min(writer.count / total, 1.0) if total else None
+            progress.advance(len(page), fraction)
+    except BaseException:
+        writer.abort()
+        progress.finish()
+        raise
+    writer.close()
+    return ExportSummary(writer.count, progress.finish())

@@ -1,0 +1,232 @@
+"""The file formats of export and import: JSON Lines (exact, the default) and CSV (nested values as JSON).
+
+Items are written with their attributes in a fixed order (``id`` first, then by name, nested maps by
+name), so the same table always exports to the same bytes whatever order DynamoDB returns attributes in.
+Numbers are written digit for digit (:mod:`dynamodbmanager.jsoncodec`), never through a float.
+
+In CSV every cell that is not a plain string is JSON (``42``, ``true``, ``null``, ``{"a": 1}``); a string
+that would read back as JSON is written JSON-quoted (``"123"``), so strings stay strings. An empty cell
+means the item has no such attribute.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from dynamodbmanager import jsoncodec
+from dynamodbmanager.errors import BadRequest
+from dynamodbmanager.schema import KEY_ATTRIBUTE
+
+FORMATS = ("jsonl", "csv")
+
+
+def format_of(path: str, explicit: str | None = None) -> str:
+    """The format to use for ``path``: the explicit one, else ``csv`` for a ``.csv`` file, else JSON Lines."""
+    if explicit is not None:
+        return explicit
+    return "csv" if path.lower().endswith(".csv") else "jsonl"
+
+
+def canonical(value: Any) -> Any:
+    """``value`` with every map's keys sorted, so equal items serialise to equal bytes."""
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
+
+
+def dump_item(item: dict[str, Any]) -> str:
+    """One item as a JSON Lines line (without the newline): ``id`` first, attributes sorted, numbers exact."""
+    ordered = canonical(item)
+    if KEY_ATTRIBUTE in ordered:
+        ordered = {KEY_ATTRIBUTE: ordered.pop(KEY_ATTRIBUTE), **ordered}
+    return jsoncodec.dumps(ordered)
+
+
+@dataclass
+class Record:
+    """One record of an input file: its line number, the item, or why it could not be read."""
+
+    line: int
+    item: dict[str, Any] | None
+    error: str | None = None
+    #: Bytes of the file read up to the end of this record, for the progress bar.
+    offset: int = 0
+
+
+def _parse_object(text: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        value = jsoncodec.loads(text)
+    except BadRequest as exc:
+        return None, exc.message.replace("The body", "The line").replace(" at line 1 column ", " at column ")
+    if not isinstance(value, dict):
+        return None, "The line is not a JSON object."
+    return value, None
+
+
+def read_jsonl(stream: IO[bytes], skip_to: int = 0) -> Iterator[Record]:
+    """The records of a JSON Lines file, numbered from 1; blank lines are skipped, lines up to ``skip_to`` too."""
+    offset = 0
+    for number, raw in enumerate(stream, start=1):
+        offset += len(raw)
+        if number <= skip_to or not raw.strip():
+            continue
+        item, error = _parse_object(raw)
+        yield Record(number, item, error, offset)
+
+
+def _cell_value(cell: str) -> Any:
+    """A CSV cell as a value: JSON when it parses as JSON, the text itself otherwise."""
+    try:
+        return jsoncodec.loads(cell)
+    except BadRequest:
+        return cell
+
+
+def read_csv(stream: IO[bytes], skip_to: int = 0) -> Iterator[Record]:
+    """The records of a CSV file with a header row; ``line`` is the line a record ends on."""
+    counted = {"bytes": 0}
+
+    def lines() -> Iterator[str]:
+        for raw in stream:
+            # A spreadsheet's UTF-8 export starts with a byte order mark; it is no part of the first column.
+            encoding = "utf-8-sig" if counted["bytes"] == 0 else "utf-8"
+            counted["bytes"] += len(raw)
+            # Bytes that are not UTF-8 survive as lone surrogates, which the item checks report with the line.
+            yield raw.decode(encoding, errors="surrogateescape")
+
+    reader = csv.reader(lines())
+    header = next(reader, None)
+    if header is None:
+        return
+    if len(set(header)) != len(header) or not all(header):
+        yield Record(reader.line_num, None, "The header row has an empty or repeated column name.", counted["bytes"])
+        return
+    for row in reader:
+        number = reader.line_num
+        if number <= skip_to or not any(row):
+            continue
+        if len(row) != len(header):
+            error = f"The row has {len(row)} cells; the header has {len(header)}."
+            yield Record(number, None, error, counted["bytes"])
+            continue
+        item = {name: _cell_value(cell) for name, cell in zip(header, row, strict=True) if cell != ""}
+        yield Record(number, item, None, counted["bytes"])
+
+
+def read_records(stream: IO[bytes], fmt: str, skip_to: int = 0) -> Iterator[Record]:
+    """The records of ``stream`` in format ``fmt``, skipping those that end on a line up to ``skip_to``."""
+    return read_csv(stream, skip_to) if fmt == "csv" else read_jsonl(stream, skip_to)
+
+
+def csv_cell(value: Any) -> str:
+    """One attribute as a CSV cell; see the module's docstring for the rules that make it read back exactly."""
+    if isinstance(value, str):
+        if value == "" or value != value.strip() or _looks_like_json(value):
+            return jsoncodec.dumps(value)
+        return value
+    return jsoncodec.dumps(canonical(value))
+
+
+def _looks_like_json(text: str) -> bool:
+    try:
+        jsoncodec.loads(text)
+    except BadRequest:
+        return False
+    return True
+
+
+class ItemWriter:
+    """Writes items to a file (``-`` for stdout) that appears under its name only once complete.
+
+    An export that stops half-way leaves ``FILE.partial``, never a ``FILE`` that looks whole. CSV needs its
+    columns before the first row, so its rows are spooled as JSON Lines next to the file and written out
+    at the end: memory stays flat whatever the table's size.
+    """
+
+    def __init__(self, path: str, fmt: str) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.count = 0
+        self._columns: set[str] = set()
+        self._stdout = path == "-"
+        if self._stdout:
+            self._target: Path | None = None
+            self._partial: Path | None = None
+            self._stream: IO[str] = sys.stdout if fmt == "jsonl" else self._spool()
+        else:
+            self._target = Path(path)
+            self._partial = self._target.with_name(self._target.name + ".partial")
+            self._partial.parent.mkdir(parents=True, exist_ok=True)
+            self._stream = self._partial.open("w", encoding="utf-8", newline="") if fmt == "jsonl" else self._spool()
+
+    def _spool(self) -> IO[str]:
+        import tempfile
+
+        directory = None if self._stdout or self._target is None else self._target.parent
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryFile("w+", encoding="utf-8", dir=directory, newline="")
+
+    def write(self, item: dict[str, Any]) -> None:
+        """Append one item."""
+        if self.fmt == "csv":
+            self._columns.update(item)
+        self._stream.write(dump_item(item) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        """Finish the file and give it its name."""
+        if self.fmt == "csv":
+            self._write_csv()
+        elif self._stdout:
+            self._stream.flush()
+        else:
+            self._stream.close()
+        if self._partial is not None and self._target is not None:
+            os.replace(self._partial, self._target)
+
+    def abort(self) -> None:
+        """Stop writing, leaving what was written in ``FILE.partial``."""
+        with contextlib.suppress(OSError):
+            if not self._stdout or self.fmt == "csv":
+                self._stream.close()
+
+    def _write_csv(self) -> None:
+        columns = sorted(self._columns - {KEY_ATTRIBUTE})
+        if KEY_ATTRIBUTE in self._columns or not columns:
+            columns.insert(0, KEY_ATTRIBUTE)
+        spool = self._stream
+        spool.seek(0)
+        if self._stdout:
+            out: IO[str] = sys.stdout
+        else:
+            assert self._partial is not None
+            out = self._partial.open("w", encoding="utf-8", newline="")
+        try:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(columns)
+            for line in spool:
+                item = jsoncodec.loads(line)
+                writer.writerow([csv_cell(item[name]) if name in item else "" for name in columns])
+        finally:
+            spool.close()
+            if out is sys.stdout:
+                out.flush()
+            else:
+                out.close()
+
+
+def open_output(path: str, fmt: str) -> ItemWriter:
+    """A writer of ``fmt`` (``jsonl`` or ``csv``) to ``path``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return ItemWriter(path, fmt)
