@@ -23,8 +23,8 @@ $(BIN)/dynamodbmanager: pyproject.toml
 
 venv: $(BIN)/dynamodbmanager ## Create the virtual environment and install the package with its dev tools
 
-run: venv build ## Start the local stack (DynamoDB emulator + API Gateway emulator) on http://127.0.0.1:$(PORT)
-	$(BIN)/dynamodbmanager local --port $(PORT) --zip dist/lambda.zip
+run: venv build ## Start the local stack on http://127.0.0.1:$(PORT); DATA=DIR keeps its data in DIR across restarts
+	$(BIN)/dynamodbmanager local --port $(PORT) --zip dist/lambda.zip $(if $(DATA),--data-dir "$(DATA)")
 
 build: venv ## Package the Lambda function as dist/lambda.zip (reproducible) and its SHA-256
 	$(BIN)/dynamodbmanager build --output dist/lambda.zip

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.serving import make_server
 
+from dynamodbmanager.local.dynalite import start_dynalite
 from dynamodbmanager.local.emulator import DUMMY_CREDENTIALS, Emulator, start_emulator
 from dynamodbmanager.local.events import DEFAULT_STAGE
 from dynamodbmanager.local.gateway import LocalGateway
@@ -44,6 +45,8 @@ class StackConfig:
     log_level: str = "INFO"
     function_timeout: float = 10.0
     concurrency: int = 4
+    #: Keep the table's data in this directory across restarts, served by dynalite instead of moto.
+    data_dir: Path | None = None
 
 
 class LocalStack:
@@ -69,7 +72,11 @@ class LocalStack:
         if not config.zip_path.is_file():
             raise FileNotFoundError(f"{config.zip_path} does not exist; run `make build` first.")
         try:
-            if config.emulator_url is None:
+            if config.emulator_url is None and config.data_dir is not None:
+                self._emulator = start_dynalite(config.data_dir, config.emulator_port, region=config.region)
+                emulator_url = self._emulator.url
+                self._emulator.ensure_table(config.table_name)
+            elif config.emulator_url is None:
                 self._emulator = start_emulator(config.emulator_port, region=config.region)
                 emulator_url = self._emulator.url
                 self._emulator.ensure_table(config.table_name)

@@ -97,13 +97,28 @@ class ItemTable:
         try:
             response: dict[str, Any] = getattr(self._client, operation)(TableName=self.table_name, **params)
         except ClientError as exc:
-            raise translate_client_error(exc) from None
+            error = translate_client_error(exc)
+            if (
+                isinstance(error, ConditionFailed)
+                and error.old_item is None
+                and "ReturnValuesOnConditionCheckFailure" in params
+            ):
+                # dynalite ignores ReturnValuesOnConditionCheckFailure: read the item, so a version mismatch is
+                # still told apart from a missing item (on DynamoDB this costs a read only when it is missing).
+                error.old_item = self._current(params)
+            raise error from None
         except _NETWORK_ERRORS:
             raise ServiceUnavailable("DynamoDB could not be reached in time.", code="Unreachable") from None
         response.pop("ResponseMetadata", None)
         # Never asked for; some emulators send it anyway.
         response.pop("ConsumedCapacity", None)
         return response
+
+    def _current(self, params: dict[str, Any]) -> TypedItem | None:
+        """The typed item a failed conditional write was about, read consistently; None when absent."""
+        key = params.get("Key") or {KEY_ATTRIBUTE: params["Item"][KEY_ATTRIBUTE]}
+        item: TypedItem | None = self.call("get_item", Key=key, ConsistentRead=True).get("Item")
+        return item
 
     def put_versioned(
         self,
