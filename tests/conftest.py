@@ -84,3 +84,39 @@ def stack(lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPat
         yield running
     finally:
         running.process.stop()
+
+
+def start_dynalite_stack(
+    lambda_zip: Path,
+    data_dir: Path,
+    table_name: str,
+    log_path: Path,
+    *extra: str,
+    port: int | None = None,
+    emulator_port: int | None = None,
+) -> RunningStack:
+    """Run ``dynamodbmanager local --data-dir`` (on free ports by default): dynalite keeps the table in ``data_dir``."""
+    port, emulator_port = port or free_port(), emulator_port or free_port()
+    argv = [sys.executable, "-m", "dynamodbmanager.cli", "local", "--port", str(port), "--zip", str(lambda_zip)]
+    argv += ["--data-dir", str(data_dir), "--emulator-port", str(emulator_port), "--table", table_name, *extra]
+    log = log_path.open("wb")
+    process = ManagedProcess(argv, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        # The first start of all installs dynalite with npm.
+        wait_for_http(f"{url}/health", process, timeout=300)
+    except BaseException:
+        process.stop()
+        raise
+    return RunningStack(url, Emulator(port=emulator_port), table_name, process, log_path)
+
+
+@pytest.fixture(scope="session")
+def dynalite_stack(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The local stack on dynalite (``--data-dir``) instead of moto, for the whole session."""
+    directory = tmp_path_factory.mktemp("dynalite-stack")
+    running = start_dynalite_stack(lambda_zip, directory / "data", "anything", directory / "local.log")
+    try:
+        yield running
+    finally:
+        running.process.stop()

@@ -5,8 +5,8 @@ name), so the same table always exports to the same bytes whatever order DynamoD
 Numbers are written digit for digit (:mod:`dynamodbmanager.jsoncodec`), never through a float.
 
 In CSV every cell that is not a plain string is JSON (``42``, ``true``, ``null``, ``{"a": 1}``); a string
-that would read back as JSON is written JSON-quoted (``"123"``), so strings stay strings. An empty cell
-means the item has no such attribute.
+that would read back as JSON is written JSON-quoted (``"123"``), so strings stay strings. The ``id``
+column is always plain text. An empty cell means the item has no such attribute.
 """
 
 from __future__ import annotations
@@ -118,7 +118,11 @@ def read_csv(stream: IO[bytes], skip_to: int = 0) -> Iterator[Record]:
             error = f"The row has {len(row)} cells; the header has {len(header)}."
             yield Record(number, None, error, counted["bytes"])
             continue
-        item = {name: _cell_value(cell) for name, cell in zip(header, row, strict=True) if cell != ""}
+        item = {
+            name: cell if name == KEY_ATTRIBUTE else _cell_value(cell)
+            for name, cell in zip(header, row, strict=True)
+            if cell != ""
+        }
         yield Record(number, item, None, counted["bytes"])
 
 
@@ -134,6 +138,14 @@ def csv_cell(value: Any) -> str:
             return jsoncodec.dumps(value)
         return value
     return jsoncodec.dumps(canonical(value))
+
+
+def _column_cell(item: dict[str, Any], name: str) -> str:
+    if name not in item:
+        return ""
+    value = item[name]
+    # The key is always a string, so it is written and read as plain text: ids such as 42 stay readable.
+    return value if name == KEY_ATTRIBUTE and isinstance(value, str) else csv_cell(value)
 
 
 def _looks_like_json(text: str) -> bool:
@@ -216,7 +228,7 @@ class ItemWriter:
             writer.writerow(columns)
             for line in spool:
                 item = jsoncodec.loads(line)
-                writer.writerow([csv_cell(item[name]) if name in item else "" for name in columns])
+                writer.writerow([_column_cell(item, name) for name in columns])
         finally:
             spool.close()
             if out is sys.stdout:

@@ -27,6 +27,8 @@ def free_port() -> int:
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
     """Whether ``host:port`` can be bound, so a busy port is reported before a server fails on it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the HTTP server binds: connections of a stopped server lingering in TIME_WAIT do not make it busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

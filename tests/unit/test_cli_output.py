@@ -1,0 +1,129 @@
+"""The command line's shared pieces: exit statuses, JSON input, versions, tables, and the API client's errors."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dynamodbmanager.cli.output import (
+    MAX_CELL,
+    Exit,
+    UsageError,
+    cell,
+    exit_status,
+    item_table,
+    items_table,
+    read_json_object,
+    version_arg,
+)
+from dynamodbmanager.client import ApiClient, _error_of
+
+
+class FakeTerminal(io.StringIO):
+    """Standard input that is a terminal: nothing is piped."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (404, Exit.NOT_FOUND),
+        (409, Exit.CONFLICT),
+        (412, Exit.CONFLICT),
+        (400, Exit.USAGE),
+        (403, Exit.USAGE),
+        (413, Exit.USAGE),
+        (500, Exit.UNAVAILABLE),
+        (502, Exit.UNAVAILABLE),
+        (503, Exit.UNAVAILABLE),
+    ],
+)
+def test_exit_status_of_each_error_status(status: int, expected: Exit) -> None:
+    assert exit_status(status) == expected
+
+
+def test_exit_statuses_are_the_documented_numbers() -> None:
+    assert [int(e) for e in (Exit.OK, Exit.NOT_FOUND, Exit.USAGE, Exit.CONFLICT, Exit.UNAVAILABLE)] == [0, 1, 2, 3, 4]
+
+
+def test_json_from_an_argument_keeps_numbers_exact() -> None:
+    item = read_json_object('{"id": "a", "n": 0.1000000000000000000000000000000000001}', io.StringIO())
+    assert item == {"id": "a", "n": Decimal("0.1000000000000000000000000000000000001")}
+
+
+def test_json_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    path = tmp_path / "item.json"
+    path.write_text('{"id": "f"}')
+    assert read_json_object(f"@{path}", io.StringIO()) == {"id": "f"}
+    assert read_json_object("-", io.StringIO('{"id": "s"}')) == {"id": "s"}
+    assert read_json_object(None, io.StringIO('{"id": "piped"}')) == {"id": "piped"}
+
+
+@pytest.mark.parametrize(
+    ("source", "stdin", "message"),
+    [
+        (None, FakeTerminal(), "give the item as JSON text, @FILE, or -"),
+        ("{not json", io.StringIO(), "the argument is not JSON: Expecting property name"),
+        ("[1, 2]", io.StringIO(), "the item must be a JSON object"),
+        ("@/nonexistent/item.json", io.StringIO(), "cannot read /nonexistent/item.json"),
+    ],
+)
+def test_unusable_json_input_is_a_usage_error(source: str | None, stdin: io.StringIO, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        read_json_object(source, stdin)
+
+
+@pytest.mark.parametrize(("text", "version"), [("3", 3), ('"3"', 3), ('W/"12"', 12)])
+def test_if_match_takes_a_number_or_the_etag(text: str, version: int) -> None:
+    assert version_arg(text) == version
+
+
+def test_if_match_refuses_anything_else() -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="not a version"):
+        version_arg("abc")
+
+
+def test_cells_are_strings_as_is_and_json_otherwise_cut_when_long() -> None:
+    assert cell("plain") == "plain"
+    assert cell(Decimal("12345678901234567890.5")) == "12345678901234567890.5"
+    assert cell({"b": 1, "a": [True, None]}) == '{"a":[true,null],"b":1}'
+    assert cell("two\nlines") == "two\\nlines"
+    long = cell("x" * 100)
+    assert len(long) == MAX_CELL
+    assert long.endswith("…")
+
+
+def test_item_table_lists_attributes_id_first() -> None:
+    lines = item_table({"name": "Ada", "id": "42", "_version": 2}).splitlines()
+    assert lines[0].split() == ["attribute", "value"]
+    assert [line.split()[0] for line in lines[2:]] == ["id", "_version", "name"]
+
+
+def test_items_table_has_one_column_per_attribute_and_blanks_for_absent_ones() -> None:
+    lines = items_table([{"id": "1", "a": 1}, {"id": "2", "b": "x"}]).splitlines()
+    assert lines[0].split() == ["id", "a", "b"]
+    assert set(lines[1]) <= {"-", " "}
+    assert lines[2].split() == ["1", "1"]
+    assert lines[3].startswith("2")
+    assert lines[3].rstrip().endswith("x")
+    assert items_table([]) == "(no items)"
+
+
+def test_the_server_message_is_kept_as_is() -> None:
+    ours = _error_of(404, '{"error": {"code": "NotFound", "message": "No item has id \'x\'."}}')
+    assert (ours.status, ours.code, ours.message) == (404, "NotFound", "No item has id 'x'.")
+    gateway = _error_of(403, '{"message": "Forbidden"}')
+    assert (gateway.code, gateway.message) == ("Gateway", "Forbidden")
+    other = _error_of(502, "Bad gateway from a proxy")
+    assert (other.code, other.message) == ("BadGateway", "Bad gateway from a proxy")
+
+
+def test_the_client_refuses_a_url_that_is_not_http() -> None:
+    with pytest.raises(ValueError, match="not an http"):
+        ApiClient("ftp://example.com")
