@@ -1,0 +1,158 @@
+"""The whole benchmark: every section in one run on this machine, one table printed and saved as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bench import coldstart, endtoend, package, perrequest, scale
+from bench.functions import Functions, prepare
+from bench.report import Row, machine, render, save
+from bench.workload import ROOT
+from dynamodbmanager.local.emulator import Emulator, start_emulator
+
+SECTIONS = ("cold", "warm", "e2e", "scale", "package")
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many times each thing is measured."""
+
+    cold_rounds: int = 15
+    warm_repeats: int = 4
+    warm_rounds: int = 10
+    warm_batch: int = 100
+    warm_warmup: int = 50
+    e2e_requests: int = 300
+    e2e_repeats: int = 2
+    e2e_concurrency: int = 2
+    scale_sizes: tuple[int, int] = (10_000, 100_000)
+    scale_page_size: int = 1000
+
+
+#: Enough of everything to prove the benchmark runs, in well under a minute; its figures mean little.
+QUICK = Plan(
+    cold_rounds=2,
+    warm_repeats=1,
+    warm_rounds=3,
+    warm_batch=10,
+    warm_warmup=3,
+    e2e_requests=12,
+    e2e_repeats=1,
+    scale_sizes=(200, 400),
+    scale_page_size=100,
+)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="Measure the function against a bare boto3 handler: cold init, per-request time, end to end "
+        "through the local stack, listing at scale, package size. Prints one table and saves it as JSON.",
+    )
+    parser.add_argument("--quick", action="store_true", help="a few repetitions of each: checks the benchmark runs")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated sections to run (default: all of {SECTIONS})"
+    )
+    parser.add_argument("--output", type=Path, help="where to write the JSON (default: bench/results/<time>.json)")
+    args = parser.parse_args(argv)
+    unknown = set(args.only.split(",")) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the sections asked for, print the table, save the JSON; returns the exit status."""
+    args = _parse(argv)
+    # Stopped with SIGTERM, still run the ``finally`` blocks that stop the emulator and the gateways.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    plan = QUICK if args.quick else Plan()
+    only = args.only.split(",")
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="dynamodbmanager-bench-") as scratch:
+        workdir = Path(scratch)
+        functions = prepare(workdir)
+        emulator: Emulator | None = None
+        try:
+            steps: list[tuple[str, Callable[[], tuple[list[Row], Any]]]] = []
+            if "cold" in only:
+                steps.append(("cold", lambda: coldstart.measure(functions, rounds=plan.cold_rounds)))
+            if "warm" in only:
+                steps.append(("warm", lambda: _warm(functions, plan)))
+            if "e2e" in only or "scale" in only:
+                emulator = start_emulator()
+            if "e2e" in only:
+                steps.append(("e2e", lambda: _e2e(functions, _running(emulator), workdir, plan)))
+            if "scale" in only:
+                steps.append(("scale", lambda: _scale(functions, _running(emulator), workdir, plan)))
+            if "package" in only:
+                steps.append(("package", lambda: package.measure(functions, ROOT / "dist" / "lambda.zip")))
+            for name, step in steps:
+                print(f"[bench] {name}…", flush=True)
+                section_started = time.perf_counter()
+                section_rows, raw[name] = step()
+                rows += section_rows
+                print(f"[bench] {name} done in {time.perf_counter() - section_started:.0f} s", flush=True)
+        finally:
+            if emulator is not None:
+                emulator.stop()
+    print()
+    print(render(rows))
+    output = args.output or RESULTS / f"bench-{started_at:%Y%m%dT%H%M%SZ}{'-quick' if args.quick else ''}.json"
+    meta = {
+        "started": started_at.isoformat(),
+        "seconds": time.perf_counter() - started,
+        "quick": args.quick,
+        "plan": asdict(plan),
+        "machine": machine(ROOT),
+        "raw": raw,
+    }
+    print(f"\nsaved {save(output, rows, meta)}")
+    return 0
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _running(emulator: Emulator | None) -> Emulator:
+    assert emulator is not None
+    return emulator
+
+
+def _warm(functions: Functions, plan: Plan) -> tuple[list[Row], Any]:
+    return perrequest.measure(
+        functions,
+        repeats=plan.warm_repeats,
+        rounds=plan.warm_rounds,
+        batch=plan.warm_batch,
+        warmup=plan.warm_warmup,
+    )
+
+
+def _e2e(functions: Functions, emulator: Emulator, workdir: Path, plan: Plan) -> tuple[list[Row], Any]:
+    return endtoend.measure(
+        functions,
+        emulator,
+        workdir,
+        requests=plan.e2e_requests,
+        repeats=plan.e2e_repeats,
+        concurrency=plan.e2e_concurrency,
+    )
+
+
+def _scale(functions: Functions, emulator: Emulator, workdir: Path, plan: Plan) -> tuple[list[Row], Any]:
+    return scale.measure(functions, emulator, workdir, sizes=plan.scale_sizes, page_size=plan.scale_page_size)

@@ -1,0 +1,109 @@
+"""A stand-in Lambda execution environment that times a handler's import, first request and warm requests.
+
+Run as a script (never imported) with ``python -S -P`` and PYTHONPATH set to the code directory and the
+runtime libraries, as ``dynamodbmanager.local.runtime`` is. botocore's HTTP layer is replaced by canned
+DynamoDB answers, so serialisation, signing and parsing run but no socket does. Reads a JSON spec, writes
+a JSON report; the handler's own stdout (logs, metrics) goes wherever the caller sent it.
+"""
+
+import importlib
+import json
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class Context:
+    """The parts of Lambda's context object a handler reads."""
+
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    function_name = "dynamodbmanager_function"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:dynamodbmanager_function"
+    log_group_name = "/aws/lambda/dynamodbmanager_function"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Always plenty."""
+        return 10_000
+
+
+class CannedBody:
+    """The ``raw`` of a botocore response: a body read in one chunk."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        """The body, as urllib3 would stream it."""
+        yield self._body
+
+
+def stub_http(answers: dict[str, str]) -> None:
+    """Make every botocore HTTP send answer DynamoDB's canned response for its operation."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.httpsession import URLLib3Session
+
+    encoded = {operation: body.encode() for operation, body in answers.items()}
+
+    def send(_session: Any, request: Any) -> Any:
+        target = request.headers.get("X-Amz-Target", b"")
+        operation = (target.decode() if isinstance(target, bytes) else str(target)).rpartition(".")[2]
+        body = encoded[operation]
+        headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "Content-Length": str(len(body)),
+            "x-amzn-RequestId": "BENCH0000000000000000000000000000000000000000000000000",
+            "x-amz-crc32": str(zlib.crc32(body)),
+        }
+        return AWSResponse(request.url, 200, headers, CannedBody(body))
+
+    URLLib3Session.send = send
+
+
+def time_case(handler: Handler, event: dict[str, Any], warmup: int, rounds: int, batch: int) -> list[float]:
+    """Mean µs per request of each of ``rounds`` batches, after ``warmup`` untimed requests."""
+    context = Context()
+    for _ in range(warmup):
+        handler(event, context)
+    means: list[float] = []
+    clock = time.perf_counter
+    for _ in range(rounds):
+        started = clock()
+        for _ in range(batch):
+            handler(event, context)
+        means.append((clock() - started) / batch * 1e6)
+    return means
+
+
+def main() -> None:
+    """Import the handler (timed), stub HTTP, time the first request, then every case warm."""
+    with open(sys.argv[1], encoding="utf-8") as spec_file:
+        spec: dict[str, Any] = json.load(spec_file)
+    module_name, _, function_name = spec["handler"].rpartition(".")
+    started = time.perf_counter()
+    handler: Handler = getattr(importlib.import_module(module_name), function_name)
+    import_ms = (time.perf_counter() - started) * 1000
+    stub_http(spec["answers"])
+    cases: list[dict[str, Any]] = spec["cases"]
+    started = time.perf_counter()
+    first = handler(cases[0]["event"], Context())
+    first_ms = (time.perf_counter() - started) * 1000
+    report: dict[str, Any] = {"import_ms": import_ms, "first_ms": first_ms, "first_status": first["statusCode"]}
+    results: dict[str, Any] = {}
+    for case in cases:
+        status = handler(case["event"], Context())["statusCode"]
+        means = time_case(handler, case["event"], **spec["timing"]) if spec["timing"]["rounds"] else []
+        results[case["name"]] = {"status": status, "us": means}
+    report["cases"] = results
+    with open(sys.argv[2], "w", encoding="utf-8") as out:
+        json.dump(report, out)
+
+
+if __name__ == "__main__":
+    main()
