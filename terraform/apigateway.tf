@@ -1,0 +1,252 @@
+# The REST API: every route is proxied (AWS_PROXY) to the one function, which knows the HTTP contract.
+# Explicit resources rather than a {proxy+} catch-all, so the split between authenticated data routes
+# and public routes is visible here and in the console.
+
+locals {
+  # Path segments: top-level resources, then their children.
+  top_resources = {
+    dynamodbmanager = "dynamodbmanager"
+    items           = "items"
+    health          = "health"
+    openapi         = "openapi.json"
+    console         = "console"
+  }
+  child_resources = {
+    item          = { parent = "items", path_part = "{id}" }
+    console_asset = { parent = "console", path_part = "{proxy+}" }
+  }
+
+  # Routes the function serves. public = true: no API key or signature (the health check and the web
+  # console's static files; the console calls the data routes with the user's key).
+  routes = {
+    "POST /dynamodbmanager" = { resource = "dynamodbmanager", method = "POST", public = false }
+    "GET /items"            = { resource = "items", method = "GET", public = false }
+    "POST /items"           = { resource = "items", method = "POST", public = false }
+    "GET /items/{id}"       = { resource = "item", method = "GET", public = false }
+    "PUT /items/{id}"       = { resource = "item", method = "PUT", public = false }
+    "PATCH /items/{id}"     = { resource = "item", method = "PATCH", public = false }
+    "DELETE /items/{id}"    = { resource = "item", method = "DELETE", public = false }
+    "GET /openapi.json"     = { resource = "openapi", method = "GET", public = false }
+    "GET /health"           = { resource = "health", method = "GET", public = true }
+    "GET /console"          = { resource = "console", method = "GET", public = true }
+    "GET /console/{proxy+}" = { resource = "console_asset", method = "GET", public = true }
+  }
+
+  # CORS preflights carry no credentials by design; the function answers them.
+  preflights = {
+    for key in concat(keys(local.top_resources), keys(local.child_resources)) :
+    "OPTIONS ${key}" => { resource = key, method = "OPTIONS", public = true }
+  }
+
+  methods = merge(local.routes, local.preflights)
+
+  resource_ids = merge(
+    { for key, r in aws_api_gateway_resource.top : key => r.id },
+    { for key, r in aws_api_gateway_resource.child : key => r.id },
+  )
+
+  # Path parameters each resource's methods must receive, checked by the request validator.
+  path_parameters = {
+    item          = { "method.request.path.id" = true }
+    console_asset = { "method.request.path.proxy" = true }
+  }
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name           = local.name
+  description    = "dynamodbmanager: CRUD HTTP API over the ${var.table_name} DynamoDB table"
+  api_key_source = "HEADER"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_resource" "top" {
+  for_each = local.top_resources
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = each.value
+}
+
+resource "aws_api_gateway_resource" "child" {
+  for_each = local.child_resources
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.top[each.value.parent].id
+  path_part   = each.value.path_part
+}
+
+resource "aws_api_gateway_request_validator" "parameters" {
+  name                        = "path-parameters"
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  validate_request_parameters = true
+  # Bodies are validated by the function, which answers with the service's own error format.
+  validate_request_body = false
+}
+
+resource "aws_api_gateway_method" "this" {
+  for_each = local.methods
+
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  resource_id          = local.resource_ids[each.value.resource]
+  http_method          = each.value.method
+  authorization        = !each.value.public && var.api_auth == "AWS_IAM" ? "AWS_IAM" : "NONE"
+  api_key_required     = !each.value.public && var.api_auth == "API_KEY"
+  request_validator_id = aws_api_gateway_request_validator.parameters.id
+  request_parameters   = lookup(local.path_parameters, each.value.resource, null)
+
+  #checkov:skip=CKV_AWS_59:Only the health check, the console's static files and CORS preflights are public; every data route requires a key or a signature (api_auth).
+  #checkov:skip=CKV2_AWS_70:Same as CKV_AWS_59: public methods are the health check, the console's static files and CORS preflights.
+}
+
+resource "aws_api_gateway_integration" "this" {
+  for_each = local.methods
+
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_method.this[each.key].resource_id
+  http_method             = aws_api_gateway_method.this[each.key].http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = aws_lambda_function.this.invoke_arn
+}
+
+resource "aws_lambda_permission" "api_gateway" {
+  statement_id  = "AllowInvokeFromThisApi"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "apigateway.amazonaws.com"
+  # Any stage, method and path of this API, and of no other.
+  source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*"
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  description = "Routes and integrations of ${local.name}"
+
+  # A new deployment whenever the API's definition changes; otherwise the stage keeps serving the old one.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      local.methods,
+      { for key, r in aws_api_gateway_resource.top : key => [r.id, r.path_part] },
+      { for key, r in aws_api_gateway_resource.child : key => [r.id, r.parent_id, r.path_part] },
+      local.path_parameters,
+      { for key, m in aws_api_gateway_method.this : key => [m.id, m.authorization, m.api_key_required] },
+      { for key, i in aws_api_gateway_integration.this : key => [i.id, i.type, i.uri] },
+      aws_api_gateway_request_validator.parameters.id,
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [aws_api_gateway_integration.this]
+}
+
+resource "aws_api_gateway_stage" "this" {
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.stage_name
+  description          = "${var.environment} stage of ${local.name}"
+  xray_tracing_enabled = var.tracing_enabled
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      extendedRequestId  = "$context.extendedRequestId"
+      requestTime        = "$context.requestTime"
+      ip                 = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      path               = "$context.path"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      responseLatency    = "$context.responseLatency"
+      integrationLatency = "$context.integrationLatency"
+      integrationStatus  = "$context.integrationStatus"
+      errorMessage       = "$context.error.message"
+      apiKeyId           = "$context.identity.apiKeyId"
+      wafStatus          = "$context.waf.status"
+      xrayTraceId        = "$context.xrayTraceId"
+    })
+  }
+
+  tags = local.tags
+
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.api_execution]
+
+  #checkov:skip=CKV_AWS_120:Items change on every write; a response cache would serve stale items and costs by the hour.
+  #checkov:skip=CKV2_AWS_77:The web ACL (waf.tf) has the Log4j rules (known bad inputs); the check also demands the anonymous-IP list, which would block clients that run on cloud hosts.
+  #checkov:skip=CKV2_AWS_51:Clients are browsers and scripts with API keys, not mutual-TLS peers; the integration is Lambda, not an HTTP backend to authenticate to.
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled = true
+    logging_level   = "ERROR"
+    # Full request and response logging would copy items (user data) into the logs.
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+    caching_enabled        = false
+  }
+
+  #checkov:skip=CKV_AWS_225:Caching is off on purpose: items change on every write (see CKV_AWS_120 on the stage).
+}
+
+# --- API key and usage plan (api_auth = "API_KEY") ------------------------------------------------
+
+resource "aws_api_gateway_api_key" "this" {
+  count = var.api_auth == "API_KEY" ? 1 : 0
+
+  name        = "${local.name}-default"
+  description = "Default client key of ${local.name}; send it as the x-api-key header"
+  enabled     = true
+  tags        = local.tags
+}
+
+resource "aws_api_gateway_usage_plan" "this" {
+  count = var.api_auth == "API_KEY" ? 1 : 0
+
+  name        = "${local.name}-default"
+  description = "Throttle and quota for the keys of ${local.name}"
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.throttling_rate_limit
+    burst_limit = var.throttling_burst_limit
+  }
+
+  quota_settings {
+    limit  = var.usage_plan_quota_limit
+    period = var.usage_plan_quota_period
+  }
+
+  tags = local.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "this" {
+  count = var.api_auth == "API_KEY" ? 1 : 0
+
+  key_id        = aws_api_gateway_api_key.this[0].id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this[0].id
+}

@@ -1,0 +1,14 @@
+# Production: the table cannot be deleted by accident, logs are kept longer and WAF is on.
+# Set cors_allowed_origins to the origins of the browser apps that call the API.
+environment               = "prod"
+stage_name                = "prod"
+table_deletion_protection = true
+log_level                 = "INFO"
+log_retention_days        = 90
+cors_allowed_origins      = []
+waf_enabled               = true
+throttling_rate_limit     = 100
+throttling_burst_limit    = 200
+usage_plan_quota_limit    = 1000000
+usage_plan_quota_period   = "MONTH"
+# alarm_email             = "oncall@example.com"
