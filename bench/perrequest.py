@@ -58,34 +58,36 @@ def _check_status(handler: str, results: dict[str, Any]) -> None:
 
 
 def measure(functions: Functions, *, repeats: int, rounds: int, batch: int, warmup: int) -> tuple[list[Row], Any]:
-    """Per-request µs of each case for both handlers, each in ``repeats`` fresh processes taking turns."""
+    """Per-request CPU µs of each case for both handlers, each in ``repeats`` fresh processes taking turns."""
     ours_cases = rpc_cases() + rest_cases()
     bare_cases = rpc_cases()
     timing = {"warmup": warmup, "rounds": rounds, "batch": batch}
     samples: dict[str, dict[str, list[float]]] = {OURS: {}, BARE: {}}
+    wall: dict[str, dict[str, list[float]]] = {OURS: {}, BARE: {}}
     for repeat in range(repeats):
         order = [(OURS, ours_cases), (BARE, bare_cases)]
         for handler, cases in order if repeat % 2 == 0 else reversed(order):
             results = run_worker(functions, handler, cases, timing)["cases"]
             _check_status(handler, results)
             for name, result in results.items():
-                samples[handler].setdefault(name, []).extend(result["us"])
+                samples[handler].setdefault(name, []).extend(result["cpu_us"])
+                wall[handler].setdefault(name, []).extend(result["wall_us"])
     bare_by_operation = {case.baseline: Spread.of(samples[BARE][case.name]) for case in bare_cases}
     rows: list[Row] = []
     for case in ours_cases:
         ours = Spread.of(samples[OURS][case.name])
         if case.baseline is None:
-            rows.append(Row(SECTION, f"{case.name} (µs)", ours.text("{:.0f}")))
+            rows.append(Row(SECTION, f"{case.name} (CPU µs)", ours.text("{:.0f}")))
             continue
         bare = bare_by_operation[case.baseline]
         rows.append(
             Row(
                 SECTION,
-                f"{case.name} vs bare {case.baseline} (µs)",
+                f"{case.name} vs bare {case.baseline} (CPU µs)",
                 ours.text("{:.0f}"),
                 bare.text("{:.0f}"),
                 ours.median / bare.median,
                 LIMITS.get(case.baseline) if case.name.startswith(("rpc", "POST", "GET")) else None,
             )
         )
-    return rows, samples
+    return rows, {"cpu_us": samples, "wall_us": wall}

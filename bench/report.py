@@ -96,7 +96,6 @@ def machine(root: Path) -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": _cpu_model(),
         "cpus": os.cpu_count(),
-        "load_average": os.getloadavg(),
         "python": sys.version.split()[0],
         "versions": versions,
         "commit": _commit(root),
@@ -106,6 +105,10 @@ def machine(root: Path) -> dict[str, Any]:
 def save(path: Path, rows: list[Row], meta: dict[str, Any]) -> Path:
     """Write the table and its context as JSON to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {**meta, "columns": list(COLUMNS), "rows": [{**asdict(row), "target": row.cells()[5], "met": row.met} for row in rows]}
+    document = {
+        **meta,
+        "columns": list(COLUMNS),
+        "rows": [{**asdict(row), "target": row.cells()[5], "met": row.met} for row in rows],
+    }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import tempfile
 import time
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else Plan()
     only = args.only.split(",")
     started_at = datetime.now(UTC)
+    load_before = os.getloadavg()
     started = time.perf_counter()
     rows: list[Row] = []
     raw: dict[str, Any] = {}
@@ -118,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "plan": asdict(plan),
         "machine": machine(ROOT),
+        # Other work on the machine shows as noise in every figure: the load before and after says how much.
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "raw": raw,
     }
     print(f"\nsaved {save(output, rows, meta)}")

@@ -86,7 +86,7 @@ def test_both_handlers_are_measured_for_every_operation(quick_run: tuple[str, di
     per_request = {row["measure"] for row in _rows(document, "per request")}
     end_to_end = {row["measure"] for row in _rows(document, "end to end")}
     for operation in OPERATIONS:
-        assert f"rpc {operation} vs bare {operation} (µs)" in per_request
+        assert f"rpc {operation} vs bare {operation} (CPU µs)" in per_request
         assert f"rpc {operation}: requests/s" in end_to_end
     for route in ("POST /items", "GET /items/{id}", "PUT /items/{id}", "PATCH /items/{id}", "DELETE /items/{id}"):
         assert any(measure.startswith(route) for measure in per_request), route
