@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from dynamodbmanager.errors import BadRequest, PayloadTooLarge
 
@@ -16,8 +15,15 @@ MAX_ITEM_BYTES = 400 * 1024
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_NESTING_DEPTH = 32
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+#: DynamoDB's numbers: 38 significant digits, magnitudes 1E-130 to 1E+125; anything else traps (as in boto3).
+NUMBER_CONTEXT = decimal.Context(
+    Emin=-128,
+    Emax=126,
+    prec=38,
+    traps=[decimal.Clamped, decimal.Overflow, decimal.Inexact, decimal.Rounded, decimal.Underflow],
+)
+#: Integers below this magnitude have at most 38 digits, so their decimal text is DynamoDB's as it is.
+_EXACT_INT_LIMIT = 10**38
 
 
 def _utf8_length(text: str, where: str) -> int:
@@ -93,10 +99,88 @@ def _out_of_range(value: Any) -> bool:
     return False
 
 
+def _number_text(value: int | Decimal) -> str:
+    if type(value) is int and -_EXACT_INT_LIMIT < value < _EXACT_INT_LIMIT:
+        return str(value)
+    number = NUMBER_CONTEXT.create_decimal(value)
+    if not number.is_finite():
+        raise TypeError("Infinity and NaN not supported")
+    return str(number)
+
+
+def _typed_set(values: AbstractSet[Any]) -> dict[str, Any]:
+    if all(isinstance(v, int | Decimal) and not isinstance(v, bool) for v in values):
+        return {"NS": [_number_text(v) for v in values]}
+    if all(isinstance(v, str) for v in values):
+        return {"SS": list(values)}
+    if all(isinstance(v, bytes | bytearray) for v in values):
+        return {"BS": list(values)}
+    raise TypeError(f"A set must hold only numbers, only strings or only bytes: {values!r}")
+
+
+def _typed(value: Any) -> dict[str, Any]:
+    """The typed form of one value, with the types JSON gives tried first (exact types are the fast path)."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is dict:
+        return {"M": {name: _typed(item) for name, item in value.items()}}
+    if kind is int or kind is Decimal:
+        return {"N": _number_text(value)}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is list:
+        return {"L": [_typed(item) for item in value]}
+    if value is None:
+        return {"NULL": True}
+    # Subclasses and the types JSON never produces, in the order boto3's TypeSerializer tries them.
+    if isinstance(value, bool):
+        return {"BOOL": bool(value)}
+    if isinstance(value, int | Decimal):
+        return {"N": _number_text(value)}
+    if isinstance(value, float):
+        raise TypeError("Float types are not supported. Use Decimal types instead.")
+    if isinstance(value, str):
+        return {"S": str(value)}
+    if isinstance(value, bytes | bytearray):
+        return {"B": value}
+    if isinstance(value, AbstractSet):
+        return _typed_set(value)
+    if isinstance(value, Mapping):
+        return {"M": {name: _typed(item) for name, item in value.items()}}
+    if isinstance(value, list | tuple):
+        return {"L": [_typed(item) for item in value]}
+    raise TypeError(f'Unsupported type "{kind}" for value "{value}"')
+
+
+def _plain(typed: Mapping[str, Any]) -> Any:
+    """The plain form of one typed value (numbers as exact ``Decimal``, binary as ``bytes``)."""
+    for kind, value in typed.items():
+        decode = _DECODERS.get(kind)
+        if decode is None:
+            raise TypeError(f"DynamoDB type {kind} is not supported")
+        return decode(value)
+    raise TypeError('A typed value must be a one-member object such as {"S": "text"}.')
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "S": str,
+    "N": NUMBER_CONTEXT.create_decimal,
+    "BOOL": bool,
+    "M": lambda value: {name: _plain(item) for name, item in value.items()},
+    "L": lambda value: [_plain(item) for item in value],
+    "NULL": lambda _value: None,
+    "SS": set,
+    "NS": lambda value: set(map(NUMBER_CONTEXT.create_decimal, value)),
+    "B": bytes,
+    "BS": lambda value: set(map(bytes, value)),
+}
+
+
 def serialize_value(value: Any, where: str) -> dict[str, Any]:
     """One plain value as a typed attribute value; 39-digit and out-of-range numbers are refused."""
     try:
-        serialized: dict[str, Any] = _serializer.serialize(value)
+        serialized = _typed(value)
     except (decimal.Inexact, decimal.Rounded, decimal.Overflow, decimal.Underflow, decimal.Clamped) as exc:
         if isinstance(exc, decimal.Overflow | decimal.Underflow | decimal.Clamped) or _out_of_range(value):
             raise BadRequest(f"{where} has a number outside DynamoDB's range (1E-130 to 1E+126).") from None
@@ -114,4 +198,4 @@ def serialize(values: Mapping[str, Any], where: str = "The item") -> dict[str, d
 
 def deserialize(values: Mapping[str, Any]) -> dict[str, Any]:
     """Typed attribute values as plain values (numbers as ``Decimal``, exact)."""
-    return {name: _deserializer.deserialize(value) for name, value in values.items()}
+    return {name: _plain(value) for name, value in values.items()}
