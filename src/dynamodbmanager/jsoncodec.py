@@ -34,8 +34,15 @@ class _NeedsExactEncoder(Exception):
     """A number cannot be written through a float without changing it."""
 
 
+#: Integers longer than DynamoDB's 38 digits are written in exponent form (``1E+100``): spelled out, they
+#: would read back as more significant digits than DynamoDB (and boto3) accept.
+_MAX_SPELLED_OUT_EXPONENT = 37
+
+
 def _as_json_number(number: Decimal) -> int | float:
     if number == number.to_integral_value():
+        if number.adjusted() > _MAX_SPELLED_OUT_EXPONENT:
+            raise _NeedsExactEncoder
         return int(number)
     as_float = float(number)
     if Decimal(repr(as_float)) != number:
