@@ -32,7 +32,12 @@ values: st.SearchStrategy[Any] = st.recursive(
 
 def items(ids: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[dict[str, Any]]:
     """Items with a string ``id`` and a few attributes of any kind (never ``_version``, which servers own)."""
-    key = ids if ids is not None else st.text(st.characters(codec="utf-8"), min_size=1, max_size=16)
+    # No "/" in ids: a path segment cannot carry one through the gateway, even percent-encoded.
+    key = (
+        ids
+        if ids is not None
+        else st.text(st.characters(codec="utf-8", exclude_characters="/"), min_size=1, max_size=16)
+    )
     return st.builds(
         lambda item_id, attributes: {"id": item_id, **attributes},
         key,

@@ -18,7 +18,9 @@ from dynamodbmanager.datatools.formats import (
     read_csv,
     read_jsonl,
 )
+from dynamodbmanager.datatools.import_ import check_item
 from dynamodbmanager.datatools.progress import Progress
+from dynamodbmanager.jsoncodec import loads
 from tests.strategies import items as item_strategy
 from tests.strategies import values
 
@@ -34,6 +36,18 @@ def test_format_comes_from_the_name_unless_given() -> None:
 def test_a_line_has_id_first_sorted_attributes_and_exact_numbers() -> None:
     item = {"z": {"b": 1, "a": 2}, "id": "x", "n": Decimal("12345678901234567890123456789012345678")}
     assert dump_item(item) == '{"id":"x","n":12345678901234567890123456789012345678,"z":{"a":2,"b":1}}'
+
+
+def test_huge_integers_keep_their_exponent_so_they_read_back_into_dynamodb() -> None:
+    line = dump_item({"id": "x", "n": Decimal("1E+100"), "m": Decimal("-2.5E+40")})
+    assert line == '{"id":"x","m":-2.5E+40,"n":1E+100}'
+    assert check_item(loads(line))["n"] == {"N": "1E+100"}
+
+
+def test_unicode_line_separators_are_escaped_so_an_item_is_one_line() -> None:
+    line = dump_item({"id": "a\u2028b", "t": "\x85\u2029"})
+    assert line == '{"id":"a\\u2028b","t":"\\u0085\\u2029"}'
+    assert len(line.splitlines()) == 1
 
 
 @given(item_strategy())
@@ -81,9 +95,18 @@ def test_every_value_reads_back_from_its_csv_cell(value: Any) -> None:
     written = csv_cell(value)
     header = "id,v\n"
     row = io.StringIO()
-    csv.writer(row, lineterminator="\n").writerow(["x", written])
+    csv.writer(row, lineterminator="\r\n").writerow(["x", written])
     records = list(read_csv(io.BytesIO((header + row.getvalue()).encode("utf-8", errors="surrogateescape"))))
     assert records[0].item == {"id": "x", "v": value}
+
+
+def test_ids_and_values_with_line_breaks_survive_csv(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    writer = open_output(str(target), "csv")
+    item = {"id": "\rline\nbreaks\r\n", "text": "a\rb", "n": {"k\n": "v\r"}}
+    writer.write(item)
+    writer.close()
+    assert [r.item for r in read_csv(io.BytesIO(target.read_bytes()))] == [item]
 
 
 def test_strings_that_look_like_json_are_quoted_in_csv() -> None:
@@ -92,7 +115,7 @@ def test_strings_that_look_like_json_are_quoted_in_csv() -> None:
     assert csv_cell("true") == '"true"'
     assert csv_cell("") == '""'
     assert csv_cell(" padded ") == '" padded "'
-    assert csv_cell(Decimal("1E+100")) == "1" + "0" * 100
+    assert csv_cell(Decimal("1E+100")) == "1E+100"
 
 
 def test_a_file_gets_its_name_only_when_complete(tmp_path: Path) -> None:
@@ -121,7 +144,9 @@ def test_csv_columns_are_the_union_of_all_items_id_first(tmp_path: Path) -> None
     writer.write({"id": "1", "b": 2})
     writer.write({"id": "2", "a": {"x": 1}})
     writer.close()
-    assert target.read_text() == 'id,a,b\n1,,2\n2,"{""x"":1}",\n'
+    records = list(read_csv(io.BytesIO(target.read_bytes())))
+    assert [r.item for r in records] == [{"id": "1", "b": 2}, {"id": "2", "a": {"x": 1}}]
+    assert target.read_bytes() == b'id,a,b\r\n1,,2\r\n2,"{""x"":1}",\r\n'
     assert list(tmp_path.iterdir()) == [target]
 
 

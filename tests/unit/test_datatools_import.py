@@ -39,6 +39,9 @@ class MemoryTarget:
         self.refuse = refuse
         self._lock = threading.Lock()
 
+    def check(self) -> None:
+        pass
+
     def prepare(self, item: dict[str, Any]) -> dict[str, Any]:
         check_item(item)
         return item

@@ -121,11 +121,11 @@ def version_arg(text: str) -> int:
     return int(stripped)
 
 
-def cell(value: Any) -> str:
-    """One value as table text: strings as they are, anything else as compact JSON, cut at ``MAX_CELL``."""
+def cell(value: Any, width: int | None = MAX_CELL) -> str:
+    """One value as table text: strings as they are, anything else as compact JSON, cut at ``width``."""
     text = value if isinstance(value, str) else jsoncodec.dumps(canonical(value))
     text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def render_table(headers: list[str], rows: Iterable[list[str]]) -> str:
@@ -141,7 +141,9 @@ def render_table(headers: list[str], rows: Iterable[list[str]]) -> str:
 def item_table(item: dict[str, Any]) -> str:
     """One item as an attribute/value table, ``id`` first."""
     names = sorted(item, key=lambda name: (name != "id", name))
-    return render_table(["attribute", "value"], ([name, cell(item[name])] for name in names))
+    return render_table(
+        ["attribute", "value"], ([name, cell(item[name], None if name == "id" else 80)] for name in names)
+    )
 
 
 def items_table(items: list[dict[str, Any]]) -> str:
@@ -149,4 +151,9 @@ def items_table(items: list[dict[str, Any]]) -> str:
     columns = sorted({name for item in items for name in item}, key=lambda name: (name != "id", name))
     if not columns:
         return "(no items)"
-    return render_table(columns, ([cell(item[name]) if name in item else "" for name in columns] for item in items))
+    # The id is never cut: it is what a reader copies into the next command.
+    rows = (
+        [cell(item[name], None if name == "id" else MAX_CELL) if name in item else "" for name in columns]
+        for item in items
+    )
+    return render_table(columns, rows)

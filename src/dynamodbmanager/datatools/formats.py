@@ -25,6 +25,9 @@ from dynamodbmanager.errors import BadRequest
 from dynamodbmanager.schema import KEY_ATTRIBUTE
 
 FORMATS = ("jsonl", "csv")
+#: Characters that some line readers (Python's ``str.splitlines``, editors) take for line ends; inside a JSON
+#: string they are written escaped, so one item is always one line whatever reads the file.
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def format_of(path: str, explicit: str | None = None) -> str:
@@ -48,7 +51,7 @@ def dump_item(item: dict[str, Any]) -> str:
     ordered = canonical(item)
     if KEY_ATTRIBUTE in ordered:
         ordered = {KEY_ATTRIBUTE: ordered.pop(KEY_ATTRIBUTE), **ordered}
-    return jsoncodec.dumps(ordered)
+    return jsoncodec.dumps(ordered).translate(_LINE_SEPARATORS)
 
 
 @dataclass
@@ -224,7 +227,8 @@ class ItemWriter:
             assert self._partial is not None
             out = self._partial.open("w", encoding="utf-8", newline="")
         try:
-            writer = csv.writer(out, lineterminator="\n")
+            # RFC 4180 line ends: the writer then quotes every field holding a CR or LF, so it reads back.
+            writer = csv.writer(out, lineterminator="\r\n")
             writer.writerow(columns)
             for line in spool:
                 item = jsoncodec.loads(line)

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 MAX_ITEM_ATTEMPTS = 6
 #: Statuses worth another attempt: the service is busy, restarting, or lost a race with another writer.
 RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
-#: Statuses that refuse one item for what it is (the rest of the file can still be written).
-ITEM_REFUSED_STATUSES = frozenset({400, 413, 415, 422})
+#: Statuses that refuse one item for what it is (the rest of the file can still be written); 404 is an id
+#: the API cannot route (one with a ``/``), since a wrong base URL is caught before the first item.
+ITEM_REFUSED_STATUSES = frozenset({400, 404, 413, 415, 422})
 #: Seconds between two saves of the checkpoint while the import runs.
 CHECKPOINT_INTERVAL = 0.2
 CHECKPOINT_SUFFIX = ".import-checkpoint.json"
@@ -65,6 +66,9 @@ class Target(Protocol):
     #: Says where the items go; a checkpoint is valid only for the same target.
     name: str
 
+    def check(self) -> None:
+        """Raise :class:`ImportStopped` when the target cannot be written at all (wrong URL, no table)."""
+
     def prepare(self, item: dict[str, Any]) -> Any:
         """The item as this target writes it; raises :class:`ServiceError` when the item cannot be stored."""
 
@@ -86,6 +90,15 @@ class ApiTarget:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
         self.name = f"api {client.base_url.rstrip('/')}"
+
+    def check(self) -> None:
+        """``GET /health``: the URL is this API's, so a 404 later is about one item, not every item."""
+        try:
+            self.client.request("GET", "/health")
+        except ApiError as exc:
+            raise ImportStopped(f"{self.client.base_url} is not this API ({exc}); check --url", usage=True) from None
+        except Unreachable as exc:
+            raise ImportStopped(str(exc)) from None
 
     def prepare(self, item: dict[str, Any]) -> dict[str, Any]:
         """The item without its version, which the server manages."""
@@ -122,6 +135,18 @@ class DirectTarget:
         self.dynamodb = dynamodb
         self.table = table
         self.name = f"dynamodb {endpoint or 'aws'} {table}"
+
+    def check(self) -> None:
+        """The table exists and can be described."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.dynamodb.describe_table(TableName=self.table)
+        except ClientError as exc:
+            missing = exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+            raise ImportStopped(f"DynamoDB: {exc}", usage=missing) from None
+        except BotoCoreError as exc:
+            raise ImportStopped(f"DynamoDB: {exc}") from None
 
     def prepare(self, item: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Typed attribute values; an item without a version gets version 1, like a new item in the API."""
@@ -288,6 +313,7 @@ class Importer:
 
     def run(self) -> ImportSummary:
         """Import the whole file (or what is left of it); the summary says how it went."""
+        self.target.check()
         if self.resume:
             acknowledged = self.checkpoint.load()
             self.summary.resumed_after = acknowledged.line
