@@ -18,7 +18,12 @@ def _refuse_constant(name: str) -> Any:
 def loads(text: str | bytes) -> Any:
     """Parse a request body: decimals as ``Decimal``, integers as ``int``, ``NaN``/``Infinity`` refused."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        # JSON between systems is UTF-8 (RFC 8259); json.loads would also guess UTF-16 and UTF-32 from bytes.
+        return json.loads(
+            text.decode("utf-8") if isinstance(text, bytes) else text,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+        )
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply.", code="InvalidJson") from None
     except UnicodeDecodeError:

@@ -1,0 +1,14 @@
+"""Regressions found by the hostile corpus, fuzzing and schemathesis, pinned at the layer that had each bug."""
+
+from __future__ import annotations
+
+import pytest
+
+from dynamodbmanager import jsoncodec
+from dynamodbmanager.errors import BadRequest
+
+
+def test_a_utf16_body_is_refused_not_guessed() -> None:
+    with pytest.raises(BadRequest) as refused:
+        jsoncodec.loads('{"operation": "list"}'.encode("utf-16"))
+    assert refused.value.code == "InvalidJson"
