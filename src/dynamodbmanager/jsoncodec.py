@@ -33,6 +33,9 @@ def loads(text: str | bytes) -> Any:
             f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
             code="InvalidJson",
         ) from None
+    except ValueError:
+        # Python refuses to parse an integer of over 4,300 digits; DynamoDB keeps 38 anyway.
+        raise BadRequest("The body has a number with more digits than DynamoDB's 38.") from None
 
 
 class _NeedsExactEncoder(Exception):

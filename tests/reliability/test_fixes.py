@@ -12,3 +12,9 @@ def test_a_utf16_body_is_refused_not_guessed() -> None:
     with pytest.raises(BadRequest) as refused:
         jsoncodec.loads('{"operation": "list"}'.encode("utf-16"))
     assert refused.value.code == "InvalidJson"
+
+
+def test_an_integer_of_5000_digits_is_a_400_not_a_crash() -> None:
+    with pytest.raises(BadRequest) as refused:
+        jsoncodec.loads('{"n": ' + "1" * 5000 + "}")
+    assert refused.value.code == "ValidationError"
