@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dynamodbmanager import jsoncodec
+from dynamodbmanager.api.items import _parse_limit
 from dynamodbmanager.errors import BadRequest
 
 
@@ -18,3 +19,10 @@ def test_an_integer_of_5000_digits_is_a_400_not_a_crash() -> None:
     with pytest.raises(BadRequest) as refused:
         jsoncodec.loads('{"n": ' + "1" * 5000 + "}")
     assert refused.value.code == "ValidationError"
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "\u0661", "1" * 5000, "0" * 5 + "1"])
+def test_limit_takes_only_a_short_ascii_number(raw: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        _parse_limit(raw)
+    assert refused.value.code == "InvalidLimit"

@@ -44,7 +44,8 @@ def _item_response(status: int, item: dict[str, Any], headers: dict[str, str] | 
 def _parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # ASCII digits only: str.isdigit() admits superscripts (int() refuses them) and other scripts' digits.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_LIMIT))) or not 1 <= int(raw) <= MAX_LIMIT:
         raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}.", code="InvalidLimit")
     return int(raw)
 
