@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from botocore.exceptions import ClientError
 
 from dynamodbmanager import jsoncodec
 from dynamodbmanager.api.items import _parse_limit
-from dynamodbmanager.errors import BadRequest
+from dynamodbmanager.api.rpc import RpcApi
+from dynamodbmanager.errors import BadRequest, Conflict
+from dynamodbmanager.store.table import ItemTable
 
 
 def test_a_utf16_body_is_refused_not_guessed() -> None:
@@ -26,3 +31,20 @@ def test_limit_takes_only_a_short_ascii_number(raw: str) -> None:
     with pytest.raises(BadRequest) as refused:
         _parse_limit(raw)
     assert refused.value.code == "InvalidLimit"
+
+
+class _RefusingClient:
+    """A DynamoDB client whose every DeleteItem fails its condition."""
+
+    def delete_item(self, **_params: Any) -> dict[str, Any]:
+        raise ClientError(
+            {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}},
+            "DeleteItem",
+        )
+
+
+def test_rpc_delete_whose_condition_fails_is_a_409() -> None:
+    rpc = RpcApi(ItemTable(_RefusingClient(), "anything"))
+    with pytest.raises(Conflict) as refused:
+        rpc.delete({"Key": {"id": "1"}, "ConditionExpression": "attribute_not_exists(id)"})
+    assert refused.value.code == "ConditionalCheckFailed"

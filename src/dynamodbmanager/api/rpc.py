@@ -10,11 +10,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dynamodbmanager.api.body import RPC_TYPES, json_object
-from dynamodbmanager.errors import BadRequest
+from dynamodbmanager.errors import BadRequest, Conflict
 from dynamodbmanager.http.response import Response, json_response
 from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
 from dynamodbmanager.store import expressions
 from dynamodbmanager.store.attributes import check_key_value, deserialize, serialize
+from dynamodbmanager.store.table import ConditionFailed
 
 if TYPE_CHECKING:
     from dynamodbmanager.http.request import Request
@@ -175,9 +176,12 @@ class RpcApi:
         return self._table.update_versioned(params)
 
     def delete(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """DeleteItem."""
+        """DeleteItem; 409 when the caller's ConditionExpression does not hold."""
         _required(payload, "Key")
-        return self._table.call("delete_item", Key=_key(payload, "Key"), **_common("delete", payload))
+        try:
+            return self._table.call("delete_item", Key=_key(payload, "Key"), **_common("delete", payload))
+        except ConditionFailed:
+            raise Conflict("The condition of the request does not hold.") from None
 
     def list(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Scan: one page, continued with the LastEvaluatedKey of the previous one."""
