@@ -8,9 +8,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from dynamodbmanager import jsoncodec
-from dynamodbmanager.api.items import _parse_limit
+from dynamodbmanager.api.items import ItemsApi, _parse_limit
 from dynamodbmanager.api.rpc import RpcApi
 from dynamodbmanager.errors import BadRequest, Conflict
+from dynamodbmanager.http.request import Request
 from dynamodbmanager.store.table import ItemTable
 
 
@@ -48,3 +49,13 @@ def test_rpc_delete_whose_condition_fails_is_a_409() -> None:
     with pytest.raises(Conflict) as refused:
         rpc.delete({"Key": {"id": "1"}, "ConditionExpression": "attribute_not_exists(id)"})
     assert refused.value.code == "ConditionalCheckFailed"
+
+
+@pytest.mark.parametrize("item_id", ["a/b", "..", "."])
+def test_post_refuses_an_id_that_no_member_route_can_address(item_id: str) -> None:
+    items = ItemsApi(ItemTable(object(), "anything"), b"key")
+    body = b'{"id": "%s"}' % item_id.encode()
+    request = Request("POST", "/items", headers={"content-type": "application/json"}, body=body)
+    with pytest.raises(BadRequest) as refused:
+        items.create(request, {})
+    assert refused.value.code == "InvalidKey"

@@ -97,6 +97,9 @@ class ItemsApi:
         request.operation = "items.create"
         item = _without_version(json_object(request))
         item_id = check_key_value(item.setdefault(KEY_ATTRIBUTE, str(uuid.uuid4())), KEY_ATTRIBUTE)
+        if "/" in item_id or item_id in (".", ".."):
+            # The member routes refuse such ids, so the item's Location could never be called.
+            raise BadRequest(f"The id '{item_id}' cannot be part of a URL path: no '/', not . or ..", code="InvalidKey")
         stored = self._table.create(item)
         location = request.url_for(f"{COLLECTION}/{quote(item_id, safe='')}")
         return _item_response(201, stored, {"Location": location})
