@@ -17,6 +17,21 @@ pytestmark = pytest.mark.integration
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
+@pytest.fixture(params=["moto", "dynalite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The DynamoDB behind the stack: moto in memory, or dynalite on disk (``local --data-dir``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def stack(backend: str, stack: RunningStack, request: pytest.FixtureRequest) -> RunningStack:
+    """Every test of this module runs on both backends, each a session-long stack."""
+    if backend == "moto":
+        return stack
+    on_disk: RunningStack = request.getfixturevalue("dynalite_stack")
+    return on_disk
+
+
 def new_id() -> str:
     """An id no other test uses."""
     return f"t-{uuid.uuid4()}"

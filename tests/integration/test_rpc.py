@@ -17,6 +17,21 @@ pytestmark = pytest.mark.integration
 PAYLOADS = ROOT / "payloads"
 
 
+@pytest.fixture(params=["moto", "dynalite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The DynamoDB behind the stack: moto in memory, or dynalite on disk (``local --data-dir``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def stack(backend: str, stack: RunningStack, request: pytest.FixtureRequest) -> RunningStack:
+    """Every test of this module runs on both backends, each a session-long stack."""
+    if backend == "moto":
+        return stack
+    on_disk: RunningStack = request.getfixturevalue("dynalite_stack")
+    return on_disk
+
+
 def rpc(stack: RunningStack, operation: str, payload: dict[str, Any]) -> Reply:
     """POST one operation to /dynamodbmanager."""
     return call("POST", f"{stack.url}/dynamodbmanager", {"operation": operation, "payload": payload})
