@@ -1,7 +1,8 @@
 """The application: routes each API Gateway event to its handler and turns every outcome into a response.
 
-Every response, errors included, is JSON with CORS headers; a client's mistake is a 4xx, a dependency's
-failure a 5xx, and our own bug a 500 that is logged with the request id but never shows a stack trace.
+Every response, errors included, is JSON with CORS headers (but the console's own page and files); a client's
+mistake is a 4xx, a dependency's failure a 5xx, and our own bug a 500 that is logged with the request id but never
+shows a stack trace.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynamodbmanager import __version__
 from dynamodbmanager.api import openapi
+from dynamodbmanager.api.console import ConsoleApi
 from dynamodbmanager.api.items import ItemsApi
 from dynamodbmanager.api.rpc import RpcApi
 from dynamodbmanager.errors import ServiceError
@@ -43,6 +45,7 @@ class App:
         self.router: Router[Route] = Router()
         RpcApi(table).register(self.router)
         ItemsApi(table, settings.cursor_signing_key).register(self.router)
+        ConsoleApi().register(self.router)
         self.router.add("GET", "/health", self.health)
         self.router.add("GET", "/openapi.json", self.openapi)
 
