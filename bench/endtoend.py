@@ -61,15 +61,23 @@ def _wait_for_port(port: int, process: ManagedProcess, timeout: float = 60.0) ->
 
 @contextmanager
 def serve(
-    functions: Functions, handler: str, *, emulator_url: str, table: str, workdir: Path, concurrency: int
+    functions: Functions,
+    handler: str,
+    *,
+    emulator_url: str,
+    table: str,
+    workdir: Path,
+    concurrency: int,
+    timeout: float = 10.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Gateway]:
-    """Serve ``handler`` on a free port for the duration of the block."""
+    """Serve ``handler`` on a free port for the duration of the block (``env`` adds to Lambda's environment)."""
     env_file = workdir / f"{handler}.{table}.env.json"
-    env_file.write_text(json.dumps(lambda_env(table, emulator_url)), encoding="utf-8")
+    env_file.write_text(json.dumps({**lambda_env(table, emulator_url), **(env or {})}), encoding="utf-8")
     port = free_port()
     argv = [sys.executable, str(GATEWAY_SCRIPT), "--code-dir", str(functions.code_dir(handler))]
     argv += ["--libraries", str(functions.libraries), "--handler", handler, "--port", str(port)]
-    argv += ["--env-file", str(env_file), "--concurrency", str(concurrency)]
+    argv += ["--env-file", str(env_file), "--concurrency", str(concurrency), "--timeout", str(timeout)]
     log = (workdir / f"{handler}.{table}.log").open("wb")
     process = ManagedProcess(argv, env=dict(os.environ), stdout=log)
     try:

@@ -34,11 +34,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--env-file", type=Path, required=True, help="JSON object of the function's environment")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=10.0, help="the function's timeout in seconds")
     args = parser.parse_args()
     # A log line per request would cost the gateway time that is not the function's.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     env = json.loads(args.env_file.read_text(encoding="utf-8"))
-    invoker = Invoker(args.code_dir, args.libraries, env, handler=args.handler, concurrency=args.concurrency)
+    invoker = Invoker(
+        args.code_dir, args.libraries, env, handler=args.handler, concurrency=args.concurrency, timeout=args.timeout
+    )
     signal.signal(signal.SIGTERM, _stop)
     try:
         invoker.warm()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -82,14 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.now(UTC)
     load_before = os.getloadavg()
     started = time.perf_counter()
-    rows: list[Row] = []
-    raw: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="dynamodbmanager-bench-") as scratch:
         workdir = Path(scratch)
         functions = prepare(workdir)
         emulator: Emulator | None = None
         try:
-            steps: list[tuple[str, Callable[[], tuple[list[Row], Any]]]] = []
+            steps: list[Step] = []
             if "cold" in only:
                 steps.append(("cold", lambda: coldstart.measure(functions, rounds=plan.cold_rounds)))
             if "warm" in only:
@@ -102,12 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 steps.append(("scale", lambda: _scale(functions, _running(emulator), workdir, plan)))
             if "package" in only:
                 steps.append(("package", lambda: package.measure(functions, ROOT / "dist" / "lambda.zip")))
-            for name, step in steps:
-                print(f"[bench] {name}…", flush=True)
-                section_started = time.perf_counter()
-                section_rows, raw[name] = step()
-                rows += section_rows
-                print(f"[bench] {name} done in {time.perf_counter() - section_started:.0f} s", flush=True)
+            rows, raw, failed = _run(steps)
         finally:
             if emulator is not None:
                 emulator.stop()
@@ -118,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": started_at.isoformat(),
         "seconds": time.perf_counter() - started,
         "quick": args.quick,
+        "failed_sections": failed,
         "plan": asdict(plan),
         "machine": machine(ROOT),
         # Other work on the machine shows as noise in every figure: the load before and after says how much.
@@ -126,7 +122,32 @@ def main(argv: list[str] | None = None) -> int:
         "raw": raw,
     }
     print(f"\nsaved {save(output, rows, meta)}")
-    return 0
+    if failed:
+        print(f"failed sections: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+Step = tuple[str, Callable[[], tuple[list[Row], Any]]]
+
+
+def _run(steps: list[Step]) -> tuple[list[Row], dict[str, Any], list[str]]:
+    """Run each section; one that fails is reported as such and the others still run."""
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    failed: list[str] = []
+    for name, step in steps:
+        print(f"[bench] {name}…", flush=True)
+        started = time.perf_counter()
+        try:
+            section_rows, raw[name] = step()
+        except Exception as exc:  # one section failing must not lose the others' figures
+            traceback.print_exc()
+            failed.append(name)
+            section_rows = [Row(name, "FAILED", f"{type(exc).__name__}: {str(exc).splitlines()[0][:150]}")]
+            raw[name] = {"error": traceback.format_exc()}
+        rows += section_rows
+        print(f"[bench] {name} done in {time.perf_counter() - started:.0f} s", flush=True)
+    return rows, raw, failed
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
