@@ -169,6 +169,7 @@ def build(table_name: str) -> list[Case]:
         rpc("payload a string", rpc_body("read", "hostile-1"), 400, "ValidationError"),
         rpc("payload a list", rpc_body("create", [item]), 400, "ValidationError"),
         rpc("payload null", json.dumps({"operation": "list", "payload": None}).encode(), 400, "ValidationError"),
+        rpc("lone surrogate as an unknown member", raw('{"\\ud800": 1, "operation": "list"}'), 400, "ValidationError"),
         rpc("TableName beside the envelope", rpc_body("list", {}, TableName="other"), 400, "ValidationError"),
         # --- Parameters that do not belong to the operation.
         rpc("TableName in create", rpc_body("create", {"Item": item, "TableName": "other"}), 400, "UnknownParameter"),

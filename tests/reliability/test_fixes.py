@@ -12,6 +12,7 @@ from dynamodbmanager.api.items import ItemsApi, _parse_limit
 from dynamodbmanager.api.rpc import RpcApi
 from dynamodbmanager.errors import BadRequest, Conflict
 from dynamodbmanager.http.request import Request
+from dynamodbmanager.http.response import error_response
 from dynamodbmanager.store.table import ItemTable
 
 
@@ -59,3 +60,8 @@ def test_post_refuses_an_id_that_no_member_route_can_address(item_id: str) -> No
     with pytest.raises(BadRequest) as refused:
         items.create(request, {})
     assert refused.value.code == "InvalidKey"
+
+
+def test_an_error_quoting_a_lone_surrogate_is_still_utf8() -> None:
+    response = error_response(400, "ValidationError", "Unknown member '\ud800'.")
+    assert response.body.encode("utf-8") == b'{"error":{"code":"ValidationError","message":"Unknown member \'?\'."}}'

@@ -45,6 +45,8 @@ def empty_response(status: int, headers: dict[str, str] | None = None) -> Respon
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """The service's one error shape: ``{"error": {"code": ..., "message": ...}}``."""
+    # A message may quote the request, lone surrogates included, and a body must be UTF-8: they become "?".
+    message = message.encode("utf-8", "replace").decode("utf-8")
     return json_response(status, {"error": {"code": code, "message": message}}, headers)
 
 
