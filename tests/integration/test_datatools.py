@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dynamodbmanager.cli import main
+from dynamodbmanager.datatools.import_ import checkpoint_path
 from dynamodbmanager.jsoncodec import dumps, loads
 from dynamodbmanager.local.emulator import Emulator
-from dynamodbmanager.local.processes import free_port
+from dynamodbmanager.local.processes import ManagedProcess, free_port
 from dynamodbmanager.store.attributes import deserialize
 from tests.conftest import RunningStack, start_stack
 from tests.strategies import items as item_strategy
@@ -156,3 +163,33 @@ def test_export_failures_have_their_exit_status(
     assert cli("export", "--to", str(target), *missing) == 1
     assert "ResourceNotFound" in capsys.readouterr().err
     assert cli("import", "--from", str(tmp_path / "nothing.jsonl"), "--url", source.url) == 2
+
+
+def test_ctrl_c_stops_an_import_that_resume_then_completes(
+    stacks: tuple[RunningStack, RunningStack], tmp_path: Path
+) -> None:
+    source, _ = stacks
+    source.clear()
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(f'{{"id": "many-{n}", "n": {n}}}\n' for n in range(1, 2001)))
+    checkpoint = checkpoint_path(path)
+    argv = [sys.executable, "-m", "dynamodbmanager.cli", "import", "--from", str(path), "--url", source.url]
+    with (tmp_path / "import.log").open("wb") as log:
+        importer = ManagedProcess([*argv, "--no-progress"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while not (checkpoint.exists() and json.loads(checkpoint.read_text())["line"] >= 100):
+            assert time.monotonic() < deadline, "the import acknowledged nothing in time"
+            time.sleep(0.05)
+        os.kill(importer.pid, signal.SIGINT)
+        assert importer.process.wait(60) == 130
+    finally:
+        importer.stop()
+    said = (tmp_path / "import.log").read_text()
+    assert "error: interrupted" in said
+    state = json.loads(checkpoint.read_text())
+    assert 100 <= state["line"] < 2000
+    assert cli("import", "--from", str(path), "--url", source.url, "--resume") == 0
+    final = plain_items(source)
+    assert set(final) == {f"many-{n}" for n in range(1, 2001)}
+    assert all(final[f"many-{n}"]["_version"] == 1 for n in range(1, state["line"] + 1))

@@ -135,6 +135,8 @@ def _import(args: argparse.Namespace) -> int:
         strict=args.strict,
         resume=args.resume,
     )
+    if args.resume and not importer.checkpoint.path.exists():
+        print(f"no checkpoint at {importer.checkpoint.path}: importing from the first line", file=sys.stderr)
     try:
         summary = importer.run()
     except ImportStopped as exc:
