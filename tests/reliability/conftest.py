@@ -14,7 +14,7 @@ from dynamodbmanager.api.app import App
 from dynamodbmanager.config import Settings
 from dynamodbmanager.local.emulator import Emulator
 from dynamodbmanager.store.table import ItemTable
-from tests.conftest import RunningStack, start_stack
+from tests.conftest import RunningStack, start_dynalite_stack, start_stack
 
 #: The table the reliability stack and the in-process app share, apart from every other test's.
 TABLE = "reliability"
@@ -28,6 +28,18 @@ def reliability_stack(
 ) -> Iterator[RunningStack]:
     """``dynamodbmanager local`` on its own table, so scans before and after a request see only this package's data."""
     running = start_stack(lambda_zip, emulator, TABLE, tmp_path_factory.mktemp("reliability") / "local.log")
+    try:
+        yield running
+    finally:
+        running.process.stop()
+
+
+@pytest.fixture(scope="session")
+def dynalite_reliability_stack(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The local stack on dynalite, for generated requests: dynalite refuses a malformed expression as DynamoDB
+    does (ValidationException), where moto answers HTTP 500 and the service could only pass that on as a 5xx."""
+    directory = tmp_path_factory.mktemp("reliability-dynalite")
+    running = start_dynalite_stack(lambda_zip, directory / "data", TABLE, directory / "local.log")
     try:
         yield running
     finally:
