@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 
 from dynamodbmanager.datatools.formats import (
     csv_cell,
@@ -50,6 +50,7 @@ def test_unicode_line_separators_are_escaped_so_an_item_is_one_line() -> None:
     assert len(line.splitlines()) == 1
 
 
+@settings(deadline=None)  # a loaded machine must not fail a test on time
 @given(item_strategy())
 def test_the_same_item_in_any_attribute_order_gives_the_same_line(item: dict[str, Any]) -> None:
     reordered = dict(reversed(list(item.items())))
@@ -90,6 +91,7 @@ def test_a_csv_header_with_a_repeated_column_is_refused() -> None:
     assert "repeated" in records[0].error
 
 
+@settings(deadline=None)  # a loaded machine must not fail a test on time
 @given(values)
 def test_every_value_reads_back_from_its_csv_cell(value: Any) -> None:
     written = csv_cell(value)

@@ -368,8 +368,9 @@ class Importer:
             if error is not None or item is None:
                 if self.strict:
                     self._submit(_Batch(first, record.line - 1, records, prepared))
-                    self.summary.stopped = f"line {record.line}: {error} (--strict: nothing after it was written)"
-                    self.summary.usage = True
+                    if self.summary.stopped is None:
+                        self.summary.stopped = f"line {record.line}: {error} (--strict: nothing after it was written)"
+                        self.summary.usage = True
                     return
                 self.summary.skipped += 1
                 self.progress.message(f"line {record.line}: skipped: {error}")
