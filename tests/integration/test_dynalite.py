@@ -49,6 +49,17 @@ def test_the_table_survives_a_restart(lambda_zip: Path, tmp_path: Path) -> None:
         body = '{"n": 12345678901234567890.5}'
         assert call("PUT", f"{first.url}/items/kept", body, {"Content-Type": "application/json"}).status == 201
         assert call("PATCH", f"{first.url}/items/kept", {"tag": "x"}).status == 200
+        # A second stack on the same directory is refused with LevelDB's reason, not left half-started.
+        argv = [sys.executable, "-m", "dynamodbmanager.cli", "local", "--port", str(free_port())]
+        second_try = subprocess.run(
+            [*argv, "--zip", str(lambda_zip), "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second_try.returncode == 4
+        assert f"cannot open {data}: IO error: lock" in second_try.stderr
     finally:
         first.process.stop()
     assert "dynalite, kept in" in first.log_path.read_text()

@@ -48,11 +48,16 @@ def _local(args: argparse.Namespace) -> int:
     except (PortBusy, FileNotFoundError, NodeMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except DynaliteInstallFailed as exc:
+    except (DynaliteInstallFailed, RuntimeError, TimeoutError) as exc:
+        # The emulator did not come up (for dynalite, say, another stack holds the data directory).
         print(f"error: {exc}", file=sys.stderr)
         return 4
     key = f" -H 'x-api-key: {args.api_key}'" if args.api_key else ""
-    data = f"dynalite, kept in {config.data_dir}" if config.data_dir else "in memory (moto), gone when stopped"
+    data = "in memory (moto), gone when stopped"
+    if config.data_dir is not None:
+        data = f"dynalite, kept in {config.data_dir}"
+    elif config.emulator_url is not None:
+        data = "in the emulator given"
     print(
         f"dynamodbmanager is running on {stack.url} (also under {stack.url}/{config.stage}/)\n"
         f"  DynamoDB emulator: {stack.emulator_url}  table: {config.table_name}  data: {data}\n"
