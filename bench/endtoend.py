@@ -19,14 +19,15 @@ from typing import TYPE_CHECKING, Any
 from bench.functions import BARE, OURS, Functions, lambda_env
 from bench.report import Row
 from bench.stats import Spread, percentile
-from bench.workload import LIST_SIZE, OPERATIONS, rpc_body, typed_item
+from bench.tables import seed
+from bench.workload import LIST_SIZE, OPERATIONS, rpc_body
 from dynamodbmanager.local.processes import LOOPBACK, ManagedProcess, free_port
 
 if TYPE_CHECKING:
     from dynamodbmanager.local.emulator import Emulator
 
 GATEWAY_SCRIPT = Path(__file__).with_name("gateway.py")
-SECTION = "end to end"
+SECTION = "end to end"  # followed by the server's name
 #: The issue's target: our throughput at least this share of the bare handler's.
 THROUGHPUT_FLOOR = 0.9
 #: One HTTP request: method, path, JSON body.
@@ -140,23 +141,18 @@ def _calls(operation: str, ids: list[str]) -> list[Call]:
     return [("POST", "/dev/dynamodbmanager", json.dumps(rpc_body(operation, item_id)).encode()) for item_id in ids]
 
 
-def seed(emulator: Emulator, table: str, count: int, prefix: str = "seed") -> None:
-    """Write ``count`` items straight into the emulator, 25 per BatchWriteItem."""
-    client = emulator.client("dynamodb")
-    batch: list[dict[str, Any]] = []
-    for index in range(count):
-        batch.append({"PutRequest": {"Item": typed_item(f"{prefix}-{index:07d}")}})
-        if len(batch) == 25 or index == count - 1:
-            pending: dict[str, Any] = {table: batch}
-            while pending:
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-            batch = []
-
-
 def measure(
-    functions: Functions, emulator: Emulator, workdir: Path, *, requests: int, repeats: int, concurrency: int
+    functions: Functions,
+    emulator: Emulator,
+    workdir: Path,
+    *,
+    server: str,
+    requests: int,
+    repeats: int,
+    concurrency: int,
 ) -> tuple[list[Row], Any]:
     """Each RPC operation ``requests`` times per repeat against each handler, the handlers taking turns."""
+    section = f"{SECTION} ({server})"
     handlers = {OURS: "bench_ours", BARE: "bench_bare"}
 
     def gateway(handler: str, table: str) -> Any:
@@ -174,7 +170,7 @@ def measure(
     ):
         ports = {OURS: ours.port, BARE: bare.port}
         for port in ports.values():  # spawn and warm every worker before anything is timed
-            warm_ids = [f"warm-{index}" for index in range(4 * concurrency)]
+            warm_ids = [f"warm-{index}" for index in range(2 * concurrency)]
             for operation in OPERATIONS:
                 drive(port, _calls(operation, warm_ids), concurrency)
         for repeat in range(repeats):
@@ -195,7 +191,7 @@ def measure(
         p99 = {h: percentile(pooled[h], 0.99) for h in handlers}
         rows.append(
             Row(
-                SECTION,
+                section,
                 f"rpc {operation}: requests/s",
                 rates[OURS].text("{:.0f}"),
                 rates[BARE].text("{:.0f}"),
@@ -205,7 +201,7 @@ def measure(
         )
         rows.append(
             Row(
-                SECTION,
+                section,
                 f"rpc {operation}: p50 / p99 latency (ms)",
                 f"{p50[OURS]:.1f} / {p99[OURS]:.1f}",
                 f"{p50[BARE]:.1f} / {p99[BARE]:.1f}",
@@ -220,4 +216,10 @@ def measure(
             }
             for h in handlers
         }
-    return rows, {"concurrency": concurrency, "requests": requests, "repeats": repeats, "operations": raw}
+    return rows, {
+        "server": server,
+        "concurrency": concurrency,
+        "requests": requests,
+        "repeats": repeats,
+        "operations": raw,
+    }

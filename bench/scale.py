@@ -6,15 +6,14 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.endtoend import seed, serve
+from bench.endtoend import serve
 from bench.functions import OURS, Functions
 from bench.report import Row
 from bench.stats import ChildRun, children, peak_rss_kb, run_child
+from bench.tables import preferred_server, seed
 from bench.workload import ROOT
 from dynamodbmanager.local.processes import LOOPBACK
 
@@ -31,22 +30,6 @@ FLAT_LIMIT = 1.2
 #: the function waits for it, as it would never need to on DynamoDB.
 PATIENT_FUNCTION = {"DYNAMODB_READ_TIMEOUT": "60"}
 PATIENT_TIMEOUT = 120.0
-
-
-@contextmanager
-def table_server(moto: Emulator, workdir: Path) -> Iterator[tuple[Emulator, str]]:
-    """dynalite when Node.js can run it, since its scan resumes at the start key; otherwise the moto emulator."""
-    try:
-        from dynamodbmanager.local.dynalite import start_dynalite
-
-        running = start_dynalite(workdir / "dynalite-data")
-    except Exception as exc:  # no Node.js, no npm registry, or dynalite would not start: moto still works
-        yield moto, f"moto (dynalite unavailable: {str(exc).splitlines()[0][:120]})"
-        return
-    try:
-        yield running, "dynalite"
-    finally:
-        running.stop()
 
 
 def export_available() -> bool:
@@ -107,13 +90,11 @@ def _one_size(
     return result
 
 
-def measure(
-    functions: Functions, emulator: Emulator, workdir: Path, *, sizes: tuple[int, int], page_size: int
-) -> tuple[list[Row], Any]:
+def measure(functions: Functions, workdir: Path, *, sizes: tuple[int, int], page_size: int) -> tuple[list[Row], Any]:
     """Seed the small size, measure, grow to the large size, measure again."""
     with_export = export_available()
     results = []
-    with table_server(emulator, workdir) as (server, server_name):
+    with preferred_server(workdir) as (server, server_name):
         server.ensure_table(TABLE)
         seeded = 0
         for size in sizes:

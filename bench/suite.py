@@ -19,8 +19,8 @@ from typing import Any
 from bench import coldstart, endtoend, package, perrequest, scale
 from bench.functions import Functions, prepare
 from bench.report import Row, machine, render, save
+from bench.tables import SERVERS, ServerUnavailable, table_server
 from bench.workload import ROOT
-from dynamodbmanager.local.emulator import Emulator, start_emulator
 
 SECTIONS = ("cold", "warm", "e2e", "scale", "package")
 RESULTS = ROOT / "bench" / "results"
@@ -44,12 +44,12 @@ class Plan:
 
 #: Enough of everything to prove the benchmark runs, in well under a minute; its figures mean little.
 QUICK = Plan(
-    cold_rounds=2,
+    cold_rounds=1,
     warm_repeats=1,
     warm_rounds=3,
     warm_batch=10,
     warm_warmup=3,
-    e2e_requests=12,
+    e2e_requests=8,
     e2e_repeats=1,
     scale_sizes=(200, 400),
     scale_page_size=100,
@@ -87,25 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dynamodbmanager-bench-") as scratch:
         workdir = Path(scratch)
         functions = prepare(workdir)
-        emulator: Emulator | None = None
-        try:
-            steps: list[Step] = []
-            if "cold" in only:
-                steps.append(("cold", lambda: coldstart.measure(functions, rounds=plan.cold_rounds)))
-            if "warm" in only:
-                steps.append(("warm", lambda: _warm(functions, plan)))
-            if "e2e" in only or "scale" in only:
-                emulator = start_emulator()
-            if "e2e" in only:
-                steps.append(("e2e", lambda: _e2e(functions, _running(emulator), workdir, plan)))
-            if "scale" in only:
-                steps.append(("scale", lambda: _scale(functions, _running(emulator), workdir, plan)))
-            if "package" in only:
-                steps.append(("package", lambda: package.measure(functions, ROOT / "dist" / "lambda.zip")))
-            rows, raw, failed = _run(steps)
-        finally:
-            if emulator is not None:
-                emulator.stop()
+        steps: list[Step] = []
+        if "cold" in only:
+            steps.append(("cold", lambda: coldstart.measure(functions, rounds=plan.cold_rounds)))
+        if "warm" in only:
+            steps.append(("warm", lambda: _warm(functions, plan)))
+        if "e2e" in only:
+            steps += [(f"e2e {server}", _e2e(functions, server, workdir, plan)) for server in SERVERS]
+        if "scale" in only:
+            steps.append(("scale", lambda: _scale(functions, workdir, plan)))
+        if "package" in only:
+            steps.append(("package", lambda: package.measure(functions, ROOT / "dist" / "lambda.zip")))
+        rows, raw, failed = _run(steps)
     print()
     print(render(rows))
     output = args.output or RESULTS / f"bench-{started_at:%Y%m%dT%H%M%SZ}{'-quick' if args.quick else ''}.json"
@@ -154,11 +147,6 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _running(emulator: Emulator | None) -> Emulator:
-    assert emulator is not None
-    return emulator
-
-
 def _warm(functions: Functions, plan: Plan) -> tuple[list[Row], Any]:
     return perrequest.measure(
         functions,
@@ -169,16 +157,26 @@ def _warm(functions: Functions, plan: Plan) -> tuple[list[Row], Any]:
     )
 
 
-def _e2e(functions: Functions, emulator: Emulator, workdir: Path, plan: Plan) -> tuple[list[Row], Any]:
-    return endtoend.measure(
-        functions,
-        emulator,
-        workdir,
-        requests=plan.e2e_requests,
-        repeats=plan.e2e_repeats,
-        concurrency=plan.e2e_concurrency,
-    )
+def _e2e(functions: Functions, server: str, workdir: Path, plan: Plan) -> Callable[[], tuple[list[Row], Any]]:
+    """Both handlers end to end against a fresh ``server``; a server that cannot run here is reported as such."""
+
+    def step() -> tuple[list[Row], Any]:
+        try:
+            with table_server(server, workdir) as running:
+                return endtoend.measure(
+                    functions,
+                    running,
+                    workdir,
+                    server=server,
+                    requests=plan.e2e_requests,
+                    repeats=plan.e2e_repeats,
+                    concurrency=plan.e2e_concurrency,
+                )
+        except ServerUnavailable as exc:
+            return [Row(f"{endtoend.SECTION} ({server})", "not measured", f"{server} unavailable: {exc}")], {}
+
+    return step
 
 
-def _scale(functions: Functions, emulator: Emulator, workdir: Path, plan: Plan) -> tuple[list[Row], Any]:
-    return scale.measure(functions, emulator, workdir, sizes=plan.scale_sizes, page_size=plan.scale_page_size)
+def _scale(functions: Functions, workdir: Path, plan: Plan) -> tuple[list[Row], Any]:
+    return scale.measure(functions, workdir, sizes=plan.scale_sizes, page_size=plan.scale_page_size)

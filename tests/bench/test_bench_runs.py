@@ -50,7 +50,8 @@ def test_every_section_has_rows_with_every_column(quick_run: tuple[str, dict[str
     assert {row["section"] for row in document["rows"]} == {
         "cold init",
         "per request",
-        "end to end",
+        "end to end (moto)",
+        "end to end (dynalite)",
         "scale",
         "package",
     }
@@ -84,13 +85,13 @@ def test_the_table_printed_is_the_table_saved(quick_run: tuple[str, dict[str, An
 def test_both_handlers_are_measured_for_every_operation(quick_run: tuple[str, dict[str, Any]]) -> None:
     _, document = quick_run
     per_request = {row["measure"] for row in _rows(document, "per request")}
-    end_to_end = {row["measure"] for row in _rows(document, "end to end")}
+    end_to_end = {row["measure"] for row in _rows(document, "end to end (moto)")}
     for operation in OPERATIONS:
         assert f"rpc {operation} vs bare {operation} (CPU µs)" in per_request
         assert f"rpc {operation}: requests/s" in end_to_end
     for route in ("POST /items", "GET /items/{id}", "PUT /items/{id}", "PATCH /items/{id}", "DELETE /items/{id}"):
         assert any(measure.startswith(route) for measure in per_request), route
-    for row in _rows(document, "per request") + _rows(document, "end to end"):
+    for row in _rows(document, "per request") + _rows(document, "end to end (moto)"):
         if row["ratio"] is not None:
             assert row["baseline"], row
 
