@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dynamodbmanager.client import ApiError, Unreachable
 from dynamodbmanager.datatools.import_ import (
     Acknowledged,
     Checkpoint,
@@ -23,6 +24,7 @@ from dynamodbmanager.datatools.import_ import (
     checkpoint_path,
 )
 from dynamodbmanager.datatools.progress import Progress
+from dynamodbmanager.datatools.retry import retried
 from dynamodbmanager.errors import ServiceError
 
 
@@ -209,3 +211,23 @@ def test_check_item_says_what_dynamodb_would_refuse() -> None:
     with pytest.raises(ServiceError, match="must not be empty"):
         check_item({"id": ""})
     assert check_item({"id": "a", "n": 1}) == {"id": {"S": "a"}, "n": {"N": "1"}}
+
+
+def test_retried_waits_out_a_busy_api_but_not_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dynamodbmanager.datatools.retry.time.sleep", lambda _seconds: None)
+    answers: list[Exception | str] = [ApiError(503, "Throttled", "busy"), Unreachable("down"), "page"]
+
+    def call() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert retried(call) == "page"
+    answers[:] = [ApiError(404, "NotFound", "gone"), "never"]
+    with pytest.raises(ApiError, match="404"):
+        retried(call)
+    answers[:] = [ApiError(502, "Gateway", "bad")] * 3
+    with pytest.raises(ApiError, match="502"):
+        retried(call, attempts=3)
+    assert answers == []

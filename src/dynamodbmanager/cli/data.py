@@ -86,8 +86,10 @@ def _export(args: argparse.Namespace) -> int:
             dynamodb, args.table, segments=args.segments, page_size=args.page_size, consistent=args.consistent
         )
     else:
+        from dynamodbmanager.datatools.export import api_pages
+
         client = api_client(args)
-        pages = client.pages(args.page_size)
+        pages = api_pages(client, args.page_size)
     progress = _progress("export", args)
     try:
         summary = export_items(pages, args.to, fmt, progress, total)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -16,26 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from dynamodbmanager.datatools.retry import backoff
 from dynamodbmanager.store.attributes import deserialize
 
 #: DynamoDB's limit on the number of put requests in one BatchWriteItem call.
 BATCH_LIMIT = 25
 #: Attempts of one batch whose items keep coming back unprocessed (throttling), before giving up.
 MAX_BATCH_ATTEMPTS = 8
-#: First and largest pause, in seconds, between two attempts; each pause doubles, with jitter.
-BACKOFF_BASE = 0.05
-BACKOFF_MAX = 5.0
 #: Credentials for an emulator on this machine when none are configured (emulators accept any).
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 class BatchFailed(Exception):
     """A batch still had unprocessed items after every attempt, or DynamoDB could not be reached."""
-
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait before attempt ``attempt + 1``: exponential with full jitter, capped."""
-    return random.uniform(0, min(BACKOFF_MAX, BACKOFF_BASE * 2**attempt))  # noqa: S311 - jitter, not security
 
 
 def _is_loopback(url: str | None) -> bool:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dynamodbmanager.datatools.formats import open_output
+from dynamodbmanager.datatools.retry import retried
 
 if TYPE_CHECKING:
+    from dynamodbmanager.client import ApiClient
     from dynamodbmanager.datatools.progress import Progress
 
 
@@ -23,6 +26,17 @@ class ExportSummary:
     def rate(self) -> float:
         """Items per second."""
         return self.items / self.seconds if self.seconds > 0 else 0.0
+
+
+def api_pages(client: ApiClient, page_size: int) -> Iterator[list[dict[str, Any]]]:
+    """Every page of ``GET /items``, following the cursor; a page the API is too busy for is asked again."""
+    cursor: str | None = None
+    while True:
+        body = retried(partial(client.list_page, page_size, cursor)).json()
+        yield body["items"]
+        cursor = body.get("next_cursor")
+        if not cursor:
+            return
 
 
 def export_items(

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dynamodbmanager.client import ApiClient, ApiError, Unreachable
-from dynamodbmanager.datatools.dynamodb import BATCH_LIMIT, BatchFailed, backoff, batch_write
+from dynamodbmanager.datatools.dynamodb import BATCH_LIMIT, BatchFailed, batch_write
 from dynamodbmanager.datatools.formats import Record, read_records
+from dynamodbmanager.datatools.retry import MAX_API_ATTEMPTS, RETRYABLE_STATUSES, backoff
 from dynamodbmanager.errors import ServiceError
 from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
 from dynamodbmanager.store.attributes import check_key_value, serialize
@@ -32,10 +33,6 @@ from dynamodbmanager.store.attributes import check_key_value, serialize
 if TYPE_CHECKING:
     from dynamodbmanager.datatools.progress import Progress
 
-#: Attempts of one item through the API while the API is unavailable or busy.
-MAX_ITEM_ATTEMPTS = 6
-#: Statuses worth another attempt: the service is busy, restarting, or lost a race with another writer.
-RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 #: Statuses that refuse one item for what it is (the rest of the file can still be written); 404 is an id
 #: the API cannot route (one with a ``/``), since a wrong base URL is caught before the first item.
 ITEM_REFUSED_STATUSES = frozenset({400, 404, 413, 415, 422})
@@ -109,7 +106,7 @@ class ApiTarget:
         """Put the items one after the other on this worker's connection."""
         refused: list[tuple[int, str]] = []
         for done, (item, line) in enumerate(zip(prepared, lines, strict=True)):
-            for attempt in range(MAX_ITEM_ATTEMPTS):
+            for attempt in range(MAX_API_ATTEMPTS):
                 try:
                     self.client.put(item[KEY_ATTRIBUTE], item)
                     break
@@ -122,7 +119,7 @@ class ApiTarget:
                     reason = str(exc)
                 except Unreachable as exc:
                     reason = str(exc)
-                if attempt + 1 == MAX_ITEM_ATTEMPTS:
+                if attempt + 1 == MAX_API_ATTEMPTS:
                     raise TargetUnavailable(f"line {line}: {reason}", written=done)
                 time.sleep(backoff(attempt + 2))
         return refused
