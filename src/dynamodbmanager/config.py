@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_TABLE_NAME = "anything"
+DEFAULT_IDEMPOTENCY_TABLE_NAME = "dynamodbmanager_idempotency"
 DEFAULT_REGION = "us-east-1"
 
 
@@ -15,6 +16,8 @@ class Settings:
     """What the function needs to know about its environment; separate from behaviour so tests can build one."""
 
     table_name: str = DEFAULT_TABLE_NAME
+    #: Where Idempotency-Key outcomes are kept (AWS Lambda Powertools' DynamoDB persistence layer).
+    idempotency_table_name: str = DEFAULT_IDEMPOTENCY_TABLE_NAME
     region: str = DEFAULT_REGION
     #: Set to the emulator's URL locally; ``None`` means the AWS endpoint of ``region``.
     dynamodb_endpoint_url: str | None = None
@@ -41,6 +44,7 @@ class Settings:
         table_name = env.get("TABLE_NAME", DEFAULT_TABLE_NAME)
         return cls(
             table_name=table_name,
+            idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", DEFAULT_IDEMPOTENCY_TABLE_NAME),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
             log_level=env.get("LOG_LEVEL", "INFO").upper(),

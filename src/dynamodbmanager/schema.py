@@ -14,6 +14,8 @@ KEY_ATTRIBUTE = "id"
 VERSION_ATTRIBUTE = "_version"
 #: The partition key of the idempotency table (AWS Lambda Powertools' default).
 IDEMPOTENCY_KEY_ATTRIBUTE = "id"
+#: The idempotency table's TTL attribute (Powertools' default): DynamoDB drops a record once it has expired.
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 
 
 def items_table_definition(table_name: str) -> dict[str, Any]:
@@ -22,5 +24,15 @@ def items_table_definition(table_name: str) -> dict[str, Any]:
         "TableName": table_name,
         "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def idempotency_table_definition(table_name: str) -> dict[str, Any]:
+    """CreateTable parameters for the idempotency table of Powertools' DynamoDB persistence layer."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [{"AttributeName": IDEMPOTENCY_KEY_ATTRIBUTE, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": IDEMPOTENCY_KEY_ATTRIBUTE, "KeyType": "HASH"}],
         "BillingMode": "PAY_PER_REQUEST",
     }

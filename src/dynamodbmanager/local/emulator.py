@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -65,12 +66,14 @@ class Emulator:
             aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
-    def ensure_table(self, table_name: str) -> None:
-        """Create the items table with the key schema the Terraform declares, unless it exists."""
+    def ensure_table(
+        self, table_name: str, definition: Callable[[str], dict[str, Any]] = items_table_definition
+    ) -> None:
+        """Create a table (the items table by default) with the key schema the Terraform declares, unless it exists."""
         dynamodb = self.client("dynamodb")
         if table_name in dynamodb.list_tables()["TableNames"]:
             return
-        dynamodb.create_table(**items_table_definition(table_name))
+        dynamodb.create_table(**definition(table_name))
         dynamodb.get_waiter("table_exists").wait(TableName=table_name)
 
     def reset(self) -> None:

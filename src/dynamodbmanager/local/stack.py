@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from werkzeug.serving import make_server
 
+from dynamodbmanager.config import DEFAULT_IDEMPOTENCY_TABLE_NAME
 from dynamodbmanager.local.dynalite import start_dynalite
 from dynamodbmanager.local.emulator import DUMMY_CREDENTIALS, Emulator, start_emulator
 from dynamodbmanager.local.events import DEFAULT_STAGE
 from dynamodbmanager.local.gateway import LocalGateway
 from dynamodbmanager.local.invoker import Invoker, runtime_libraries
 from dynamodbmanager.local.processes import LOOPBACK, port_is_free
+from dynamodbmanager.schema import idempotency_table_definition
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -84,6 +86,9 @@ class LocalStack:
                 emulator_url = config.emulator_url
                 Emulator(port=int(emulator_url.rsplit(":", 1)[1]), region=config.region).ensure_table(config.table_name)
             self.emulator_url = emulator_url
+            Emulator(port=int(emulator_url.rsplit(":", 1)[1]), region=config.region).ensure_table(
+                DEFAULT_IDEMPOTENCY_TABLE_NAME, idempotency_table_definition
+            )
             code_dir = Path(self._workdir.name) / "task"
             with zipfile.ZipFile(config.zip_path) as archive:
                 archive.extractall(code_dir)
@@ -93,6 +98,7 @@ class LocalStack:
                 "AWS_DEFAULT_REGION": config.region,
                 "AWS_LAMBDA_FUNCTION_NAME": "dynamodbmanager_function",
                 "TABLE_NAME": config.table_name,
+                "IDEMPOTENCY_TABLE_NAME": DEFAULT_IDEMPOTENCY_TABLE_NAME,
                 "DYNAMODB_ENDPOINT_URL": emulator_url,
                 "LOG_LEVEL": config.log_level,
                 "CORS_ALLOWED_ORIGINS": config.cors_allowed_origins,
