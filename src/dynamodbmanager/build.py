@@ -21,17 +21,19 @@ from pathlib import Path
 
 #: The package's own modules that never ship: the local stack, the command line, its data tools and this builder.
 EXCLUDED_OWN = ("local/", "cli/", "client.py", "datatools/", "build.py")
-#: Parts of AWS Lambda Powertools the function uses: Logger, Metrics and what they import.
+#: Parts of AWS Lambda Powertools the function uses: Logger, Metrics, the idempotency utility and what they import.
 POWERTOOLS_PARTS = (
     "__init__.py",
     "exceptions/",
     "logging/",
     "metrics/",
+    "middleware_factory/",
     "package_logger.py",
     "py.typed",
     "shared/",
     "tracing/",
     "utilities/__init__.py",
+    "utilities/idempotency/",
     "utilities/jmespath_utils/",
     "warnings/",
 )

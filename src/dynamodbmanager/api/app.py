@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dynamodbmanager import __version__
 from dynamodbmanager.api import openapi
 from dynamodbmanager.api.console import ConsoleApi
+from dynamodbmanager.api.idempotency import IdempotentCreation
 from dynamodbmanager.api.items import ItemsApi
 from dynamodbmanager.api.rpc import RpcApi
 from dynamodbmanager.errors import ServiceError
@@ -43,8 +44,9 @@ class App:
         self.metrics = metrics
         self.cors = CorsPolicy(settings.cors_allowed_origins)
         self.router: Router[Route] = Router()
-        RpcApi(table).register(self.router)
-        ItemsApi(table, settings.cursor_signing_key).register(self.router)
+        creation = IdempotentCreation(table.client, settings.idempotency_table_name, settings.table_name)
+        RpcApi(table, creation).register(self.router)
+        ItemsApi(table, settings.cursor_signing_key, creation).register(self.router)
         ConsoleApi().register(self.router)
         self.router.add("GET", "/health", self.health)
         self.router.add("GET", "/openapi.json", self.openapi)

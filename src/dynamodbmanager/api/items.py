@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from dynamodbmanager.api import merge_patch
 from dynamodbmanager.api.body import MERGE_PATCH_TYPES, json_object
+from dynamodbmanager.api.idempotency import HEADER as IDEMPOTENCY_KEY
 from dynamodbmanager.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from dynamodbmanager.http.conditional import ANY, etag, parse_etags
 from dynamodbmanager.http.response import Response, empty_response, json_response
@@ -17,6 +18,7 @@ from dynamodbmanager.store import cursor
 from dynamodbmanager.store.attributes import check_key_value
 
 if TYPE_CHECKING:
+    from dynamodbmanager.api.idempotency import IdempotentCreation
     from dynamodbmanager.http.request import Request
     from dynamodbmanager.http.routing import Router
     from dynamodbmanager.store.table import ItemTable
@@ -53,9 +55,10 @@ def _parse_limit(raw: str | None) -> int:
 class ItemsApi:
     """Create, read, replace, patch, delete and list items, one resource per id."""
 
-    def __init__(self, table: ItemTable, cursor_key: bytes) -> None:
+    def __init__(self, table: ItemTable, cursor_key: bytes, idempotency: IdempotentCreation | None = None) -> None:
         self._table = table
         self._cursor_key = cursor_key
+        self._idempotency = idempotency
 
     def register(self, router: Router[Callable[[Request, dict[str, str]], Response]]) -> None:
         """Add the resource's routes."""
@@ -93,8 +96,13 @@ class ItemsApi:
         return json_response(200, {"items": items, "next_cursor": next_cursor})
 
     def create(self, request: Request, _params: dict[str, str]) -> Response:
-        """Store a new item; its id is generated when the body has none."""
+        """Store a new item; its id is generated when the body has none. Once per ``Idempotency-Key``."""
         request.operation = "items.create"
+        if self._idempotency is not None and (key := request.header(IDEMPOTENCY_KEY)) is not None:
+            return self._idempotency.run(key, request.operation, request.body, lambda: self._create(request))
+        return self._create(request)
+
+    def _create(self, request: Request) -> Response:
         item = _without_version(json_object(request))
         item_id = check_key_value(item.setdefault(KEY_ATTRIBUTE, str(uuid.uuid4())), KEY_ATTRIBUTE)
         if "/" in item_id or item_id in (".", ".."):

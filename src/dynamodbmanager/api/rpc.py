@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dynamodbmanager.api.body import RPC_TYPES, json_object
+from dynamodbmanager.api.idempotency import HEADER as IDEMPOTENCY_KEY
 from dynamodbmanager.errors import BadRequest, Conflict
 from dynamodbmanager.http.response import Response, json_response
 from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
@@ -18,6 +19,7 @@ from dynamodbmanager.store.attributes import check_key_value, deserialize, seria
 from dynamodbmanager.store.table import ConditionFailed
 
 if TYPE_CHECKING:
+    from dynamodbmanager.api.idempotency import IdempotentCreation
     from dynamodbmanager.http.request import Request
     from dynamodbmanager.http.routing import Router
     from dynamodbmanager.store.table import ItemTable
@@ -93,8 +95,9 @@ def _common(operation: str, payload: dict[str, Any]) -> dict[str, Any]:
 class RpcApi:
     """The five operations of the classic endpoint, each one DynamoDB call on the configured table."""
 
-    def __init__(self, table: ItemTable) -> None:
+    def __init__(self, table: ItemTable, idempotency: IdempotentCreation | None = None) -> None:
         self._table = table
+        self._idempotency = idempotency
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "create": self.create,
             "read": self.read,
@@ -127,6 +130,13 @@ class RpcApi:
                 f"{', '.join(sorted(ALLOWED_PARAMETERS[operation]))}.",
                 code="UnknownParameter",
             )
+        key = request.header(IDEMPOTENCY_KEY) if operation == "create" else None
+        if key is not None and self._idempotency is not None:
+            return self._idempotency.run(key, request.operation, request.body, lambda: self._run(operation, payload))
+        return self._run(operation, payload)
+
+    def _run(self, operation: str, payload: dict[str, Any]) -> Response:
+        """Run the operation and answer DynamoDB's response with items as plain JSON."""
         response = self._operations[operation](payload)
         for member in _TYPED_MEMBERS:
             if member in response:

@@ -92,6 +92,11 @@ class ItemTable:
         self._client = client
         self.table_name = table_name
 
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client, shared with what keeps other tables (idempotency records)."""
+        return self._client
+
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """One DynamoDB call on this table with its errors translated; ``ResponseMetadata`` dropped."""
         try:
