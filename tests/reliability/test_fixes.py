@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from dynamodbmanager.api.rpc import RpcApi
 from dynamodbmanager.errors import BadRequest, Conflict
 from dynamodbmanager.http.request import Request
 from dynamodbmanager.http.response import error_response
+from dynamodbmanager.store.attributes import deserialize
 from dynamodbmanager.store.table import ItemTable
 
 
@@ -65,3 +67,9 @@ def test_post_refuses_an_id_that_no_member_route_can_address(item_id: str) -> No
 def test_an_error_quoting_a_lone_surrogate_is_still_utf8() -> None:
     response = error_response(400, "ValidationError", "Unknown member '\ud800'.")
     assert response.body.encode("utf-8") == b'{"error":{"code":"ValidationError","message":"Unknown member \'?\'."}}'
+
+
+def test_a_number_dynamodb_writes_out_in_full_reads_back_exactly() -> None:
+    # Stored as 1E+40, DynamoDB answers it digit for digit: 41 digits, one of them significant.
+    typed = {"n": {"N": "1" + "0" * 40}, "s": {"NS": ["-" + "9" * 38 + "00", "1"]}}
+    assert deserialize(typed) == {"n": Decimal("1E+40"), "s": {Decimal("-" + "9" * 38 + "00"), Decimal(1)}}

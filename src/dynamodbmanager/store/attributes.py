@@ -163,15 +163,17 @@ def _plain(typed: Mapping[str, Any]) -> Any:
     raise TypeError('A typed value must be a one-member object such as {"S": "text"}.')
 
 
+#: Numbers are read exactly, outside NUMBER_CONTEXT: DynamoDB answers 1E+40 as 41 digits, which that context
+#: would refuse as rounded although no significant digit is lost.
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "S": str,
-    "N": NUMBER_CONTEXT.create_decimal,
+    "N": Decimal,
     "BOOL": bool,
     "M": lambda value: {name: _plain(item) for name, item in value.items()},
     "L": lambda value: [_plain(item) for item in value],
     "NULL": lambda _value: None,
     "SS": set,
-    "NS": lambda value: set(map(NUMBER_CONTEXT.create_decimal, value)),
+    "NS": lambda value: set(map(Decimal, value)),
     "B": bytes,
     "BS": lambda value: set(map(bytes, value)),
 }
