@@ -25,7 +25,7 @@ def test_the_api_conforms_to_its_openapi_document(dynalite_reliability_stack: Ru
     argv += ["--checks", "all", "--max-examples", str(MAX_EXAMPLES), "--seed", "20261128", "--workers", "2"]
     argv += ["--generation-database", "none", "--request-timeout", "20", "--no-color"]
     argv += ["--report", "junit", "--report-dir", str(tmp_path)]
-    finished = subprocess.run(argv, capture_output=True, text=True, timeout=540, check=False)
+    finished = subprocess.run(argv, capture_output=True, text=True, timeout=540, check=False, cwd=tmp_path)
     output = finished.stdout + finished.stderr
     assert finished.returncode == 0, output[-20000:]
     # Every operation of the document was exercised, through every phase.
