@@ -360,34 +360,6 @@ def test_state_lives_in_the_versioned_encrypted_bucket_and_the_lock_is_released(
     assert all(block.values())
 
 
-def test_environment_files_are_accepted_and_unsafe_auth_is_refused(deployment: Deployment) -> None:
-    """Both environments' tfvars pass the variables' validations; api_auth NONE without consent fails early."""
-
-    def plan(*args: str) -> Any:
-        # Only the variables are under test: no refresh, to keep it quick.
-        return deployment.terraform.run(
-            deployment.workspace,
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-refresh=false",
-            f"-var=lambda_zip_path={deployment.zip_path}",
-            *args,
-            check=False,
-        )
-
-    plans = {env: plan(f"-var-file=environments/{env}.tfvars") for env in ("dev", "prod")}
-    for env, accepted in plans.items():
-        assert accepted.returncode == 0, f"{env}: {accepted.stderr}"
-        assert "undeclared variable" not in accepted.stdout + accepted.stderr, env
-    # dev is a throw-away environment; prod keeps the deletion protection the stack was applied with.
-    assert "deletion_protection_enabled = true -> false" in plans["dev"].stdout
-    assert "deletion_protection_enabled" not in plans["prod"].stdout
-    refused = plan("-var=api_auth=NONE")
-    assert refused.returncode == 1
-    assert "allow_unauthenticated_api = true" in refused.stderr
-
-
 def test_destroy_leaves_nothing_behind(deployment: Deployment) -> None:
     """Turn deletion protection off (as an operator would), destroy, and find nothing of the stack left."""
     deployment.tf("apply", "-input=false", "-auto-approve", "-var=table_deletion_protection=false")

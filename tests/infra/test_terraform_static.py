@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,55 @@ def test_environment_has_tfvars_and_a_backend_example_with_a_lock_and_no_bucket_
     assert settings["use_lockfile"] == "true"
     assert settings["encrypt"] == "true"
     assert 'backend "s3" {}' in (TERRAFORM_DIR / "versions.tf").read_text()
+
+
+@pytest.fixture(scope="module")
+def console(terraform: Terraform, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., tuple[Any, str]]:
+    """``terraform console`` on a copy of terraform/ with a local backend: evaluates variables, validations included."""
+    copy = tmp_path_factory.mktemp("console") / "terraform"
+    shutil.copytree(TERRAFORM_DIR, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "bootstrap"))
+    (copy / "local_backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    terraform.run(copy, "init", "-input=false")
+
+    def evaluate(expression: str, *args: str) -> tuple[Any, str]:
+        # console always exits 0: a failed validation shows only as an error on stderr.
+        result = subprocess.run(
+            ["terraform", f"-chdir={copy}", "console", "-no-color", *args],
+            input=f"jsonencode({expression})\n",
+            env=terraform.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        value = json.loads(json.loads(result.stdout.strip().splitlines()[-1])) if result.stdout.strip() else None
+        return value, result.stderr
+
+    return evaluate
+
+
+@pytest.mark.parametrize(("env", "protected"), [("dev", False), ("prod", True)])
+def test_environment_files_pass_every_validation(
+    console: Callable[..., tuple[Any, str]], env: str, protected: bool
+) -> None:
+    """Each tfvars file sets only declared variables to values their validations accept; prod stays protected."""
+    value, errors = console(
+        "[var.environment, var.stage_name, var.table_deletion_protection]",
+        f"-var-file=environments/{env}.tfvars",
+    )
+    assert errors == ""
+    assert value == [env, env, protected]
+
+
+def test_unauthenticated_api_needs_explicit_consent(console: Callable[..., tuple[Any, str]]) -> None:
+    """api_auth = NONE is refused unless allow_unauthenticated_api is true; other bad values are refused too."""
+    _, refused = console("var.api_auth", "-var=api_auth=NONE")
+    assert "allow_unauthenticated_api = true to confirm" in refused
+    _, consented = console("var.api_auth", "-var=api_auth=NONE", "-var=allow_unauthenticated_api=true")
+    assert consented == ""
+    bad = ("-var=api_auth=COGNITO", "-var=lambda_timeout_seconds=60", '-var=cors_allowed_origins=["x.com/"]')
+    _, errors = console("var.api_auth", *bad)
+    assert errors.count("Invalid value for variable") == len(bad), errors
 
 
 def test_configuration_keeps_no_trace_of_the_emulator() -> None:
