@@ -52,7 +52,8 @@ def _local(args: argparse.Namespace) -> int:
         # The emulator did not come up (for dynalite, say, another stack holds the data directory).
         print(f"error: {exc}", file=sys.stderr)
         return 4
-    key = f" -H 'x-api-key: {args.api_key}'" if args.api_key else ""
+    # The key itself is never printed: this banner often ends up in a log.
+    key = f' -H "x-api-key: ${API_KEY_VARIABLE}"' if args.api_key else ""
     data = "in memory (moto), gone when stopped"
     if config.data_dir is not None:
         data = f"dynalite, kept in {config.data_dir}"
