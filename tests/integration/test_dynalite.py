@@ -24,7 +24,7 @@ from tests.httpclient import call
 
 pytestmark = pytest.mark.integration
 #: Enough lines that the import is still running when the stack is killed.
-IMPORT_LINES = 3000
+IMPORT_LINES = 1500
 
 
 def stored(stack: RunningStack) -> dict[str, dict[str, object]]:
@@ -77,7 +77,9 @@ def test_everything_acknowledged_before_a_sigkill_is_there_after_restart(lambda_
     data = tmp_path / "data"
     port, emulator_port = free_port(), free_port()
     source = tmp_path / "items.jsonl"
-    source.write_text("".join(json.dumps({"id": f"line-{n}", "n": n, "pad": "x" * 200}) + "\n" for n in range(1, 3001)))
+    source.write_text(
+        "".join(json.dumps({"id": f"line-{n}", "n": n, "pad": "x" * 200}) + "\n" for n in range(1, IMPORT_LINES + 1))
+    )
     checkpoint = checkpoint_path(source)
 
     first = start_dynalite_stack(
@@ -89,9 +91,9 @@ def test_everything_acknowledged_before_a_sigkill_is_there_after_restart(lambda_
     try:
 
         def acknowledged_some() -> bool:
-            return checkpoint.exists() and json.loads(checkpoint.read_text())["line"] >= 300
+            return checkpoint.exists() and json.loads(checkpoint.read_text())["line"] >= 150
 
-        wait_until(acknowledged_some, 120, "the import to acknowledge 300 lines")
+        wait_until(acknowledged_some, 120, "the import to acknowledge 150 lines")
         os.killpg(first.process.pid, signal.SIGKILL)
         first.process.process.wait(10)
         assert importer.process.wait(120) == 4
@@ -103,7 +105,7 @@ def test_everything_acknowledged_before_a_sigkill_is_there_after_restart(lambda_
 
     state = json.loads(checkpoint.read_text())
     acknowledged = Acknowledged(state["line"], [tuple(pair) for pair in state["beyond"]])
-    assert 300 <= acknowledged.line < IMPORT_LINES
+    assert 150 <= acknowledged.line < IMPORT_LINES
     # dynalite notices its stack is gone and exits, freeing the data directory (and its port).
     wait_until(lambda: port_is_free(emulator_port), 30, "the old dynalite to exit")
 
