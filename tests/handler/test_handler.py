@@ -122,7 +122,9 @@ def test_an_unexpected_error_is_a_500_without_internals(capsys: pytest.CaptureFi
     from dynamodbmanager.config import Settings
     from dynamodbmanager.store.table import ItemTable
 
-    app = App(Settings(), ItemTable(_BrokenClient(), "anything"), Logger(service="t"), Metrics(namespace="t"))
+    # A service name no other test uses: Powertools keeps one handler per name, bound to the stdout of its first use.
+    logger = Logger(service="handler-unexpected-error")
+    app = App(Settings(), ItemTable(_BrokenClient(), "anything"), logger, Metrics(namespace="t"))
     event = load_event("rest_api_v1.json")
     event["httpMethod"] = "GET"
     event["body"] = None
