@@ -24,3 +24,31 @@ resource "aws_dynamodb_table" "items" {
 
   #checkov:skip=CKV_AWS_119:The AWS managed key encrypts at rest; a customer managed key would add cost and key grants the function would need.
 }
+
+# Idempotency-Key records of POST /items and RPC create (AWS Lambda Powertools' DynamoDB persistence
+# layer): key `id`, expired by TTL on `expiration`. Must match
+# dynamodbmanager.schema.idempotency_table_definition, which the local stack uses; tests/infra checks it.
+resource "aws_dynamodb_table" "idempotency" {
+  name         = var.idempotency_table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expiration"
+    enabled        = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+
+  tags = merge(local.tags, { Name = var.idempotency_table_name })
+
+  #checkov:skip=CKV_AWS_28:Records live one hour and can always be lost (a retry then runs again); backups would restore expired ones.
+  #checkov:skip=CKV_AWS_119:The AWS managed key encrypts at rest; a customer managed key would add cost and key grants the function would need.
+}

@@ -25,7 +25,7 @@ data "aws_iam_policy_document" "lambda_assume" {
   }
 }
 
-# The DynamoDB calls the service makes (dynamodbmanager.store), on this table only; it has no indexes.
+# The DynamoDB calls the service makes (dynamodbmanager.store), on its two tables only; they have no indexes.
 data "aws_iam_policy_document" "lambda_dynamodb" {
   statement {
     sid = "ReadAndWriteItems"
@@ -37,6 +37,18 @@ data "aws_iam_policy_document" "lambda_dynamodb" {
       "dynamodb:UpdateItem",
     ]
     resources = [aws_dynamodb_table.items.arn]
+  }
+
+  # Powertools' idempotency persistence layer: it reads, writes, completes and drops one record per key.
+  statement {
+    sid = "KeepIdempotencyRecords"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.idempotency.arn]
   }
 }
 

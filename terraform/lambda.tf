@@ -18,6 +18,7 @@ resource "aws_lambda_function" "this" {
   environment {
     variables = {
       TABLE_NAME                   = aws_dynamodb_table.items.name
+      IDEMPOTENCY_TABLE_NAME       = aws_dynamodb_table.idempotency.name
       LOG_LEVEL                    = var.log_level
       CORS_ALLOWED_ORIGINS         = join(",", var.cors_allowed_origins)
       POWERTOOLS_SERVICE_NAME      = "dynamodbmanager"

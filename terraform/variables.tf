@@ -41,6 +41,17 @@ variable "table_name" {
   }
 }
 
+variable "idempotency_table_name" {
+  description = "Name of the DynamoDB table that keeps Idempotency-Key records for an hour (partition key `id`, TTL on `expiration`)."
+  type        = string
+  default     = "dynamodbmanager_idempotency"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.idempotency_table_name))
+    error_message = "idempotency_table_name must be 3-255 characters of letters, digits, '_', '-' or '.'."
+  }
+}
+
 variable "table_deletion_protection" {
   description = "Refuse to delete the table (also through terraform destroy). Turn off only for throw-away environments, or apply with it off right before a deliberate destroy."
   type        = bool

@@ -17,9 +17,14 @@ from typing import Any
 
 import pytest
 
-from dynamodbmanager.config import DEFAULT_TABLE_NAME, Settings
+from dynamodbmanager.config import DEFAULT_IDEMPOTENCY_TABLE_NAME, DEFAULT_TABLE_NAME, Settings
 from dynamodbmanager.local.emulator import Emulator
-from dynamodbmanager.schema import KEY_ATTRIBUTE, items_table_definition
+from dynamodbmanager.schema import (
+    IDEMPOTENCY_TTL_ATTRIBUTE,
+    KEY_ATTRIBUTE,
+    idempotency_table_definition,
+    items_table_definition,
+)
 
 from .conftest import Terraform
 
@@ -46,6 +51,8 @@ DYNAMODB_ACTIONS = {
     "dynamodb:DeleteItem",
     "dynamodb:Scan",
 }
+#: What Powertools' idempotency persistence layer calls on its table.
+IDEMPOTENCY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 #: X-Ray has no resource-level permissions, so these are the only actions allowed on "*".
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -159,6 +166,24 @@ def test_table_is_the_one_the_local_stack_uses(deployment: Deployment) -> None:
         dynamodb.delete_table(TableName="local-stack-shape")
 
 
+def test_idempotency_table_is_the_one_the_local_stack_uses_with_a_ttl(deployment: Deployment) -> None:
+    """The idempotency table: the name the function defaults to, the schema's definition, TTL on expiration."""
+    variables = deployment.client("lambda").get_function_configuration(FunctionName=FUNCTION)["Environment"][
+        "Variables"
+    ]
+    table_name = variables["IDEMPOTENCY_TABLE_NAME"]
+    assert table_name == DEFAULT_IDEMPOTENCY_TABLE_NAME == Settings().idempotency_table_name
+    dynamodb = deployment.client("dynamodb")
+    deployed = dynamodb.describe_table(TableName=table_name)["Table"]
+    definition = idempotency_table_definition(table_name)
+    assert deployed["KeySchema"] == definition["KeySchema"]
+    assert deployed["AttributeDefinitions"] == definition["AttributeDefinitions"]
+    assert deployed["BillingModeSummary"]["BillingMode"] == definition["BillingMode"]
+    assert deployed["SSEDescription"]["Status"] == "ENABLED"
+    ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", IDEMPOTENCY_TTL_ATTRIBUTE)
+
+
 def test_function_runs_the_built_zip_with_its_runtime_settings(deployment: Deployment) -> None:
     """Runtime, handler, architecture, memory, timeout, tracing, environment, role and code of the function."""
     function = deployment.client("lambda").get_function_configuration(FunctionName=FUNCTION)
@@ -174,6 +199,7 @@ def test_function_runs_the_built_zip_with_its_runtime_settings(deployment: Deplo
     )
     assert function["Environment"]["Variables"] == {
         "TABLE_NAME": "anything",
+        "IDEMPOTENCY_TABLE_NAME": "dynamodbmanager_idempotency",
         "LOG_LEVEL": "INFO",
         "CORS_ALLOWED_ORIGINS": "",
         "POWERTOOLS_SERVICE_NAME": "dynamodbmanager",
@@ -210,6 +236,8 @@ def test_function_role_allows_exactly_the_intended_actions_on_exactly_the_intend
     account = table_arn.split(":")[4]
     log_streams = f"arn:aws:logs:us-east-1:{account}:log-group:/aws/lambda/{FUNCTION}:log-stream:*"
     expected = {(action, table_arn) for action in DYNAMODB_ACTIONS}
+    idempotency_arn = table_arn.replace(":table/anything", f":table/{DEFAULT_IDEMPOTENCY_TABLE_NAME}")
+    expected |= {(action, idempotency_arn) for action in IDEMPOTENCY_ACTIONS}
     expected |= {("logs:CreateLogStream", log_streams), ("logs:PutLogEvents", log_streams)}
     expected |= {(action, "*") for action in XRAY_ACTIONS}
     assert allowed == expected
