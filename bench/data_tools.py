@@ -56,7 +56,8 @@ def timed(step: str, items: int, argv: list[str], log: Path) -> Measure:
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"{step} failed with status {process.returncode}; see {log}")
+        said = log.read_text(errors="replace").strip().splitlines()[-5:]
+        raise SystemExit(f"{step} failed with status {process.returncode}:\n" + "\n".join(said))
     return Measure(step, items, seconds, usage.ru_maxrss / 1024)
 
 
