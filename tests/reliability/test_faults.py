@@ -163,3 +163,19 @@ def test_an_emulator_killed_mid_run_is_a_503_and_the_stack_recovers_without_rest
     finally:
         stack.process.stop()
         emulator.stop()
+
+
+def test_a_throttled_idempotent_create_is_a_503_and_its_retry_writes_once(
+    proxied: RunningStack, proxy: FaultProxy
+) -> None:
+    item_id, key = f"throttled-{uuid.uuid4()}", {"Idempotency-Key": f"key-{uuid.uuid4()}"}
+    proxy.inject(Fault("PutItem", throttle="ProvisionedThroughputExceededException"))
+    reply = call("POST", f"{proxied.url}/items", {"id": item_id}, key)
+    # The idempotency record is written first: its throttling stops the request before the item is.
+    _assert_unavailable(reply, "IdempotencyUnavailable")
+    assert _stored(proxied, item_id) is None
+    proxy.reset()
+    first = call("POST", f"{proxied.url}/items", {"id": item_id}, key)
+    again = call("POST", f"{proxied.url}/items", {"id": item_id}, key)
+    assert (first.status, again.status, again.body) == (201, 201, first.body)
+    assert _stored(proxied, item_id) == {"id": {"S": item_id}, "_version": {"N": "1"}}
