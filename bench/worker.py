@@ -66,6 +66,27 @@ def stub_http(answers: dict[str, str]) -> None:
     URLLib3Session.send = send
 
 
+class Silent:
+    """Stands in for the app's logger and metrics: every method does nothing."""
+
+    def __getattr__(self, _name: str) -> Callable[..., None]:
+        return lambda *_args, **_kwargs: None
+
+
+def silenced(module: Any) -> Callable[[], None]:
+    """Replace ``module.app``'s logger and metrics with Silent ones; returns what puts them back."""
+    app = getattr(module, "app", None)
+    if app is None:
+        return lambda: None
+    logger, metrics = app.logger, app.metrics
+    app.logger, app.metrics = Silent(), Silent()
+
+    def restore() -> None:
+        app.logger, app.metrics = logger, metrics
+
+    return restore
+
+
 def time_case(
     handler: Handler, event: dict[str, Any], warmup: int, rounds: int, batch: int
 ) -> tuple[list[float], list[float]]:
@@ -93,7 +114,8 @@ def main() -> None:
         spec: dict[str, Any] = json.load(spec_file)
     module_name, _, function_name = spec["handler"].rpartition(".")
     started = time.perf_counter()
-    handler: Handler = getattr(importlib.import_module(module_name), function_name)
+    module = importlib.import_module(module_name)
+    handler: Handler = getattr(module, function_name)
     import_ms = (time.perf_counter() - started) * 1000
     stub_http(spec["answers"])
     cases: list[dict[str, Any]] = spec["cases"]
@@ -103,9 +125,14 @@ def main() -> None:
     report: dict[str, Any] = {"import_ms": import_ms, "first_ms": first_ms, "first_status": first["statusCode"]}
     results: dict[str, Any] = {}
     for case in cases:
-        status = handler(case["event"], Context())["statusCode"]
-        cpu, wall = time_case(handler, case["event"], **spec["timing"]) if spec["timing"]["rounds"] else ([], [])
-        results[case["name"]] = {"status": status, "cpu_us": cpu, "wall_us": wall}
+        # A silent case measures what the request costs without its log line and metrics.
+        restore = silenced(module) if case.get("silent") else (lambda: None)
+        try:
+            status = handler(case["event"], Context())["statusCode"]
+            timed = time_case(handler, case["event"], **spec["timing"]) if spec["timing"]["rounds"] else ([], [])
+        finally:
+            restore()
+        results[case["name"]] = {"status": status, "cpu_us": timed[0], "wall_us": timed[1]}
     report["cases"] = results
     with open(sys.argv[2], "w", encoding="utf-8") as out:
         json.dump(report, out)

@@ -35,6 +35,8 @@ class Case:
     name: str
     event: dict[str, Any]
     baseline: str | None
+    #: Run with the app's logger and metrics replaced by ones that do nothing.
+    silent: bool = False
 
 
 def item(item_id: str, version: int | None = None) -> dict[str, Any]:
@@ -98,6 +100,14 @@ def event(method: str, path: str, body: Any = None, headers: list[tuple[str, str
 def rpc_cases() -> list[Case]:
     """The five RPC operations, the same events for our handler and the baseline."""
     return [Case(f"rpc {op}", event("POST", "/dynamodbmanager", rpc_body(op)), op) for op in OPERATIONS]
+
+
+def silent_cases() -> list[Case]:
+    """Create and read without the log line and EMF metrics: what Powertools Logger and Metrics cost."""
+    return [
+        Case(f"rpc {op}, no logs or metrics", event("POST", "/dynamodbmanager", rpc_body(op)), op, silent=True)
+        for op in ("create", "read")
+    ]
 
 
 def rest_cases() -> list[Case]:
