@@ -1,7 +1,7 @@
 """Import and export rates (items/s) and peak memory of ``dynamodbmanager import|export`` against the local stack.
 
 ``.venv/bin/python bench/data_tools.py [--items 100000] [--backend moto|dynalite]`` builds the zip, starts the
-local stack on free ports, writes a JSON Lines file of ITEMS items (about 250 bytes each) and times, each in its
+local stack on free ports, writes a JSON Lines file of ITEMS items (about 200 bytes each) and times, each in its
 own process whose peak resident memory is read back from the kernel (``wait4``):
 
 - import through the API (``PUT /items/{id}``, 4 workers), then export through the API (pages of 1,000);
