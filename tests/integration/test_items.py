@@ -9,27 +9,15 @@ from urllib.parse import quote
 import pytest
 
 from tests.httpclient import call
+from tests.integration import backends
 
 if TYPE_CHECKING:
     from tests.conftest import RunningStack
 
 pytestmark = pytest.mark.integration
+#: Every test of this module runs on both local DynamoDB backends.
+backend, stack = backends.BACKEND, backends.STACK
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
-
-
-@pytest.fixture(params=["moto", "dynalite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The DynamoDB behind the stack: moto in memory, or dynalite on disk (``local --data-dir``)."""
-    return str(request.param)
-
-
-@pytest.fixture
-def stack(backend: str, stack: RunningStack, request: pytest.FixtureRequest) -> RunningStack:
-    """Every test of this module runs on both backends, each a session-long stack."""
-    if backend == "moto":
-        return stack
-    on_disk: RunningStack = request.getfixturevalue("dynalite_stack")
-    return on_disk
 
 
 def new_id() -> str:

@@ -12,24 +12,12 @@ import pytest
 
 from tests.conftest import ROOT, RunningStack
 from tests.httpclient import Reply, call
+from tests.integration import backends
 
 pytestmark = pytest.mark.integration
+#: Every test of this module runs on both local DynamoDB backends.
+backend, stack = backends.BACKEND, backends.STACK
 PAYLOADS = ROOT / "payloads"
-
-
-@pytest.fixture(params=["moto", "dynalite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The DynamoDB behind the stack: moto in memory, or dynalite on disk (``local --data-dir``)."""
-    return str(request.param)
-
-
-@pytest.fixture
-def stack(backend: str, stack: RunningStack, request: pytest.FixtureRequest) -> RunningStack:
-    """Every test of this module runs on both backends, each a session-long stack."""
-    if backend == "moto":
-        return stack
-    on_disk: RunningStack = request.getfixturevalue("dynalite_stack")
-    return on_disk
 
 
 def rpc(stack: RunningStack, operation: str, payload: dict[str, Any]) -> Reply:
