@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from dynamodbmanager.config import DEFAULT_IDEMPOTENCY_TABLE_NAME, DEFAULT_TABLE_NAME, Settings
+from dynamodbmanager.local import gateway as local_gateway
 from dynamodbmanager.local.emulator import Emulator
 from dynamodbmanager.schema import (
     IDEMPOTENCY_TTL_ATTRIBUTE,
@@ -42,7 +43,8 @@ DATA_ROUTES = {
     ("/items/{id}", "DELETE"),
     ("/openapi.json", "GET"),
 }
-PUBLIC_ROUTES = {("/health", "GET"), ("/console", "GET"), ("/console/{proxy+}", "GET")}
+#: The local gateway's public routes: the applied API must leave open exactly those, no more.
+PUBLIC_ROUTES = set(local_gateway.PUBLIC_ROUTES)
 API_PATHS = {"/dynamodbmanager", "/items", "/items/{id}", "/openapi.json", "/health", "/console", "/console/{proxy+}"}
 DYNAMODB_ACTIONS = {
     "dynamodb:GetItem",

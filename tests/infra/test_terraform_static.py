@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from dynamodbmanager.local.events import STAGE_NAME_PATTERN
+
 from .conftest import SCRIPTS, TERRAFORM_DIR, Terraform
 
 CONFIGURATIONS = {"main": TERRAFORM_DIR, "bootstrap": TERRAFORM_DIR / "bootstrap"}
@@ -55,6 +57,12 @@ def test_every_variable_has_description_type_default_and_is_used(name: str) -> N
             assert "validation {" in body, f"{variable} has no validation"
         uses = re.findall(rf"\bvar\.{variable}\b", code + (directory / "variables.tf").read_text())
         assert uses, f"{variable} is declared but never used"
+
+
+def test_the_local_stack_accepts_the_stage_names_the_terraform_does() -> None:
+    """``dynamodbmanager local --stage`` validates with the very pattern of the ``stage_name`` variable."""
+    variables = dict(VARIABLE.findall((TERRAFORM_DIR / "variables.tf").read_text()))
+    assert f'regex("{STAGE_NAME_PATTERN}", var.stage_name)' in variables["stage_name"]
 
 
 def test_required_versions_pin_terraform_and_the_aws_provider() -> None:

@@ -111,9 +111,27 @@ def test_api_key_is_enforced_like_api_gateway(lambda_zip: Path, emulator: Emulat
         assert call("GET", f"{keyed.url}/items", headers={"x-api-key": "wrong"}).status == 403
         assert call("GET", f"{keyed.url}/dev/items", headers={"x-api-key": "s3cret"}).status == 200
         assert call("GET", f"{keyed.url}/health").status == 200
+        assert call("GET", f"{keyed.url}/dev/console").status == 200
+        assert call("GET", f"{keyed.url}/console/console.js").status == 200
+        # Public means those routes exactly, as in the Terraform: not a path that merely starts alike.
+        for path in ("/healthz", "/consoles", "/console/", "/health/x"):
+            assert call("GET", f"{keyed.url}{path}").status == 403, path
+        assert call("DELETE", f"{keyed.url}/health").status == 403
         assert call("OPTIONS", f"{keyed.url}/items", headers={"Origin": "https://a.example"}).status == 204
     finally:
         keyed.process.stop()
+
+
+def test_the_stage_prefix_is_the_one_asked_for(lambda_zip: Path, emulator: Emulator, tmp_path: Path) -> None:
+    staged = start_stack(lambda_zip, emulator, "anything", tmp_path / "staged.log", "--stage", "prod")
+    try:
+        health = call("GET", f"{staged.url}/prod/health")
+        assert health.status == 200
+        assert call("GET", f"{staged.url}/prod/console").status == 200
+        assert call("GET", f"{staged.url}/dev/health").status == 404
+        assert "/prod/" in staged.log_path.read_text(encoding="utf-8")
+    finally:
+        staged.process.stop()
 
 
 def test_a_busy_port_is_refused_with_a_clear_message(stack: RunningStack, lambda_zip: Path) -> None:

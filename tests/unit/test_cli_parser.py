@@ -57,6 +57,8 @@ def test_every_command_has_an_example_in_its_help(words: tuple[str, ...], text: 
         ["import"],
         ["export", "--to", "x.jsonl", "--format", "xml"],
         ["nonsense"],
+        ["local", "--stage", "v1/items"],
+        ["local", "--stage", ""],
     ],
 )
 def test_misuse_is_exit_status_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import urllib.error
@@ -15,6 +16,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from dynamodbmanager.cli.output import API_KEY_VARIABLE, DEFAULT_URL, URL_VARIABLE
+from dynamodbmanager.local.events import DEFAULT_STAGE, STAGE_NAME_PATTERN
+
+
+def _stage_name(value: str) -> str:
+    """``--stage``'s type: a name API Gateway (and the Terraform's validation) accepts."""
+    if not re.fullmatch(STAGE_NAME_PATTERN, value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a stage name: 1-128 letters, digits or underscores")
+    return value
 
 
 def _local(args: argparse.Namespace) -> int:
@@ -29,6 +38,7 @@ def _local(args: argparse.Namespace) -> int:
         zip_path=Path(args.zip),
         port=args.port,
         table_name=args.table,
+        stage=args.stage,
         emulator_url=args.emulator_url,
         emulator_port=args.emulator_port,
         api_key=args.api_key,
@@ -115,13 +125,19 @@ def register(commands: Any) -> None:
         description="Start a DynamoDB emulator on a free loopback port (moto, in memory; or dynalite with "
         "--data-dir, on disk), create the table, and serve the function from the built zip on a local API Gateway "
         "(routes bare and under /STAGE/). Ctrl-C stops everything.",
-        epilog="examples:\n  dynamodbmanager local --port 3001 --api-key secret\n"
+        epilog="examples:\n  dynamodbmanager local --port 3001 --api-key secret --stage prod\n"
         "  dynamodbmanager local --data-dir .local-data        # the data survives a restart (needs Node.js 20+)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     local.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (default: 3000)")
     local.add_argument("--zip", default="dist/lambda.zip", help="the deployment package (default: dist/lambda.zip)")
     local.add_argument("--table", default="anything", help="table name (default: anything)")
+    local.add_argument(
+        "--stage",
+        type=_stage_name,
+        default=DEFAULT_STAGE,
+        help=f"stage prefix the routes are also served under, as the Terraform's stage_name (default: {DEFAULT_STAGE})",
+    )
     local.add_argument("--emulator-url", help="use this running moto_server instead of starting one")
     local.add_argument("--emulator-port", type=int, help="port for the emulator started here (default: a free one)")
     local.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="require this x-api-key")

@@ -9,6 +9,8 @@ from typing import Any
 
 #: The stage the local gateway serves under, as the Terraform's default stage.
 DEFAULT_STAGE = "dev"
+#: What a stage name may be: the Terraform's ``stage_name`` validation.
+STAGE_NAME_PATTERN = r"^[a-zA-Z0-9_]{1,128}$"
 
 
 def split_stage(path: str, stage: str) -> tuple[bool, str]:

@@ -24,9 +24,18 @@ if TYPE_CHECKING:
 
 #: Lambda's limit on a synchronous invocation's request payload.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
-#: Routes the Terraform leaves open without an API key (CORS preflight is always open).
-PUBLIC_PATHS = ("/health", "/console")
+#: Routes the Terraform leaves open without an API key, as ``(resource path, method)``; CORS preflight is
+#: always open. The infrastructure tests check that the applied API has exactly these.
+PUBLIC_ROUTES = frozenset({("/health", "GET"), ("/console", "GET"), ("/console/{proxy+}", "GET")})
 log = logging.getLogger("dynamodbmanager.local")
+
+
+def _resource_matches(resource: str, path: str) -> bool:
+    """Whether API Gateway would route ``path`` to ``resource`` (a literal path, or one ending in ``{proxy+}``)."""
+    if resource.endswith("/{proxy+}"):
+        prefix = resource.removesuffix("{proxy+}")
+        return path.startswith(prefix) and len(path) > len(prefix)
+    return path == resource
 
 
 def _gateway_error(status: int, message: str) -> Response:
@@ -44,7 +53,10 @@ class LocalGateway:
 
     def _needs_key(self, method: str, path: str) -> bool:
         _, route_path = split_stage(path, self.stage)
-        public = route_path.startswith(PUBLIC_PATHS) and method in ("GET", "HEAD")
+        public = any(
+            method == route_method and _resource_matches(resource, route_path)
+            for resource, route_method in PUBLIC_ROUTES
+        )
         return self.api_key is not None and method != "OPTIONS" and not public
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
