@@ -90,6 +90,41 @@ def test_update_with_an_expression_and_a_condition(stack: RunningStack) -> None:
     assert rpc(stack, "read", {"Key": {"id": item_id}}).json()["Item"]["stock"] == 2
 
 
+def test_placeholders_named_like_clause_keywords_are_only_placeholders(stack: RunningStack) -> None:
+    item_id = str(uuid.uuid4())
+    rpc(stack, "create", {"Item": {"id": item_id, "set": 1, "kept": 2}})
+    payload = {"Key": {"id": item_id}, "UpdateExpression": "REMOVE #set", "ExpressionAttributeNames": {"#set": "set"}}
+    assert rpc(stack, "update", payload).status == 200
+    assert rpc(stack, "read", {"Key": {"id": item_id}}).json()["Item"] == {"id": item_id, "kept": 2, "_version": 2}
+
+
+def test_legacy_attribute_updates_put_add_and_delete_and_bump_the_version(stack: RunningStack) -> None:
+    item_id = str(uuid.uuid4())
+    first = {
+        "Key": {"id": item_id},
+        "AttributeUpdates": {"count": {"Action": "ADD", "Value": 2}, "note": {"Value": {"nested": [1, None, True]}}},
+        "ReturnValues": "ALL_NEW",
+    }
+    # On an absent item ADD and PUT create it, at version 1, as DynamoDB does.
+    created = rpc(stack, "update", first).json()["Attributes"]
+    assert created == {"id": item_id, "count": 2, "note": {"nested": [1, None, True]}, "_version": 1}
+    second = {
+        "Key": {"id": item_id},
+        "AttributeUpdates": {"count": {"Action": "ADD", "Value": -5}, "note": {"Action": "DELETE"}},
+        "ReturnValues": "UPDATED_NEW",
+    }
+    assert rpc(stack, "update", second).json()["Attributes"] == {"count": -3, "_version": 2}
+    assert rpc(stack, "read", {"Key": {"id": item_id}}).json()["Item"] == {"id": item_id, "count": -3, "_version": 2}
+
+
+def test_legacy_add_to_an_attribute_of_another_type_is_a_400_that_changes_nothing(stack: RunningStack) -> None:
+    item_id = str(uuid.uuid4())
+    rpc(stack, "create", {"Item": {"id": item_id, "a": "text"}})
+    reply = rpc(stack, "update", {"Key": {"id": item_id}, "AttributeUpdates": {"a": {"Action": "ADD", "Value": 1}}})
+    assert reply.status == 400, reply.json()
+    assert rpc(stack, "read", {"Key": {"id": item_id}}).json()["Item"] == {"id": item_id, "a": "text", "_version": 1}
+
+
 def test_optimistic_update_on_the_version(stack: RunningStack) -> None:
     item_id = str(uuid.uuid4())
     rpc(stack, "create", {"Item": {"id": item_id, "n": 1}})

@@ -389,6 +389,28 @@ def build(table_name: str) -> list[Case]:
             400,
             "ValidationError",
         ),
+        rpc(
+            "legacy ADD without a value",
+            rpc_body("update", {"Key": {"id": "hostile-1"}, "AttributeUpdates": {"a": {"Action": "ADD"}}}),
+            400,
+            "ValidationError",
+        ),
+        rpc(
+            "legacy DELETE of a list's elements",
+            rpc_body(
+                "update", {"Key": {"id": "hostile-1"}, "AttributeUpdates": {"a": {"Action": "DELETE", "Value": [1]}}}
+            ),
+            400,
+            "ValidationError",
+        ),
+        rpc(
+            "legacy ADD of a string",
+            rpc_body(
+                "update", {"Key": {"id": "hostile-1"}, "AttributeUpdates": {"a": {"Action": "ADD", "Value": "x"}}}
+            ),
+            400,
+            "ValidationError",
+        ),
         rpc("update with nothing to do", rpc_body("update", {"Key": {"id": "hostile-1"}}), 400, "ValidationError"),
         rpc(
             "syntax error in UpdateExpression",

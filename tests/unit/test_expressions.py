@@ -32,13 +32,21 @@ def test_placeholders_used_across_expressions_are_accepted() -> None:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("SET a = :v", f"SET {expressions.VERSION_INCREMENT}, a = :v"),
-        ("set a = :v REMOVE b", f"SET {expressions.VERSION_INCREMENT}, a = :v REMOVE b"),
-        ("REMOVE b", f"SET {expressions.VERSION_INCREMENT} REMOVE b"),
-        ("ADD c :one", f"SET {expressions.VERSION_INCREMENT} ADD c :one"),
+        ("SET a = :v", f"SET a = :v, {expressions.VERSION_INCREMENT}"),
+        ("set a = :v REMOVE b", f"REMOVE b SET a = :v, {expressions.VERSION_INCREMENT}"),
+        ("REMOVE b", f"REMOVE b SET {expressions.VERSION_INCREMENT}"),
+        ("ADD c :one", f"ADD c :one SET {expressions.VERSION_INCREMENT}"),
+        (
+            "SET a = list_append(a, :l), #s = :s REMOVE b.c[0] DELETE d :set add e :one",
+            "ADD e :one DELETE d :set REMOVE b.c[0] "
+            f"SET a = list_append(a, :l), #s = :s, {expressions.VERSION_INCREMENT}",
+        ),
+        ("SET subset = :v", f"SET subset = :v, {expressions.VERSION_INCREMENT}"),
+        ("SET #set = :add", f"SET #set = :add, {expressions.VERSION_INCREMENT}"),
+        ("nonsense", f"SET {expressions.VERSION_INCREMENT} nonsense"),
     ],
 )
-def test_version_bump_joins_the_set_clause(given: str, expected: str) -> None:
+def test_version_bump_joins_the_set_clause_applied_last(given: str, expected: str) -> None:
     assert expressions.with_version_increment(given) == expected
 
 
@@ -81,6 +89,10 @@ def test_attribute_updates_become_one_expression() -> None:
         {"a": {"Value": 1, "Extra": 2}},
         {"id": {"Value": "2"}},
         {"_version": {"Value": 9}},
+        {"a": {"Action": "ADD", "Value": "text"}},
+        {"a": {"Action": "ADD", "Value": True}},
+        {"a": {"Action": "ADD", "Value": [1]}},
+        {"a": {"Action": "DELETE", "Value": [1]}},
     ],
 )
 def test_malformed_attribute_updates_are_refused(updates: Any) -> None:

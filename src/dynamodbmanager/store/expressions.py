@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from dynamodbmanager.errors import BadRequest
@@ -18,7 +19,10 @@ _RESERVED_PREFIXES = ("#dm_", ":dm_")
 
 _NAME_PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
-_SET_KEYWORD = re.compile(r"\bSET\b", re.IGNORECASE)
+#: The clause keywords of an UpdateExpression: reserved words, so never a bare attribute name (but
+#: ``#set`` or ``:add`` are placeholders).
+_CLAUSE_KEYWORD = re.compile(r"(?<![#:.\w])(SET|REMOVE|ADD|DELETE)\b", re.IGNORECASE)
+_APPLY_ORDER = {"ADD": 0, "DELETE": 1, "REMOVE": 2, "SET": 3}
 _VERSION_TOKEN = re.compile(rf"(?<![#:.\w]){re.escape(VERSION_ATTRIBUTE)}\b")
 
 #: ``SET`` clause that makes every write bump the item's version (1 for a new item).
@@ -58,9 +62,23 @@ def refuse_managed_attributes(update_expression: str, names: Mapping[str, Any] |
 
 
 def with_version_increment(update_expression: str) -> str:
-    """The caller's UpdateExpression with the version bump added to its SET clause (or a new one)."""
-    expression, count = _SET_KEYWORD.subn(f"SET {VERSION_INCREMENT},", update_expression, count=1)
-    return expression if count else f"SET {VERSION_INCREMENT} {update_expression}".rstrip()
+    """The caller's UpdateExpression with the version bump added to its SET clause (or a new one).
+
+    DynamoDB applies an update's clauses all at once, in whatever order they are written. moto applies
+    them one by one and keeps what it applied before one fails, so the clauses are put in the order that
+    can fail first (ADD, DELETE, then REMOVE, then SET, the bump last): a refused update leaves the item
+    as it was there too.
+    """
+    head, *rest = _CLAUSE_KEYWORD.split(update_expression)
+    if head.strip():  # not an expression DynamoDB accepts: it will say so, left as it is
+        return f"SET {VERSION_INCREMENT} {update_expression}"
+    clauses = [(keyword.upper(), body.strip()) for keyword, body in zip(rest[::2], rest[1::2], strict=True)]
+    clauses.sort(key=lambda clause: _APPLY_ORDER[clause[0]])
+    if clauses and clauses[-1][0] == "SET":
+        clauses[-1] = ("SET", f"{clauses[-1][1]}, {VERSION_INCREMENT}")
+    else:
+        clauses.append(("SET", VERSION_INCREMENT))
+    return " ".join(f"{keyword} {body}" for keyword, body in clauses)
 
 
 def version_placeholders() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
@@ -98,6 +116,7 @@ def from_attribute_updates(updates: Any) -> tuple[str, dict[str, str], dict[str,
         elif action in ("ADD", "DELETE"):
             if "Value" not in update:
                 raise BadRequest(f"{where}: the {action} action needs a 'Value'.")
+            _check_add_or_delete(action, update["Value"], where)
             clauses[action].append(f"{name} {value}")
         else:
             raise BadRequest(f"{where}: Action must be one of PUT, ADD, DELETE.")
@@ -105,3 +124,12 @@ def from_attribute_updates(updates: Any) -> tuple[str, dict[str, str], dict[str,
             values[value] = update["Value"]
     expression = " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses.items() if parts)
     return expression, names, values
+
+
+def _check_add_or_delete(action: str, value: Any, where: str) -> None:
+    """ADD takes a number or a set, DELETE a set: refused here with a message, not by DynamoDB."""
+    is_set = isinstance(value, set | frozenset)
+    if action == "ADD" and not (is_set or (isinstance(value, int | float | Decimal) and not isinstance(value, bool))):
+        raise BadRequest(f"{where}: ADD takes a number, to add to, or a set, to add elements to.")
+    if action == "DELETE" and not is_set:
+        raise BadRequest(f"{where}: DELETE with a Value removes elements of a set; leave Value out to remove it.")
