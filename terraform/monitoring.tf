@@ -62,6 +62,19 @@ locals {
       metric_name = "5XXError"
       dimensions  = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
     }
+    # On-demand tables throttle too (sudden peaks, per-partition limits); reads and writes are counted apart.
+    dynamodb-read-throttles = {
+      description = "DynamoDB throttled read requests on the ${aws_dynamodb_table.items.name} table."
+      namespace   = "AWS/DynamoDB"
+      metric_name = "ReadThrottleEvents"
+      dimensions  = { TableName = aws_dynamodb_table.items.name }
+    }
+    dynamodb-write-throttles = {
+      description = "DynamoDB throttled write requests on the ${aws_dynamodb_table.items.name} table."
+      namespace   = "AWS/DynamoDB"
+      metric_name = "WriteThrottleEvents"
+      dimensions  = { TableName = aws_dynamodb_table.items.name }
+    }
   }
 }
 
@@ -95,29 +108,6 @@ resource "aws_cloudwatch_metric_alarm" "api_latency_p99" {
   evaluation_periods  = 3
   threshold           = var.api_latency_p99_threshold_ms
   comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = local.tags
-}
-
-# On-demand tables throttle too (sudden peaks, per-partition limits); reads and writes are counted apart.
-resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
-  for_each = {
-    read  = "ReadThrottleEvents"
-    write = "WriteThrottleEvents"
-  }
-
-  alarm_name          = "${local.name}-dynamodb-${each.key}-throttles"
-  alarm_description   = "DynamoDB throttled ${each.key} requests on the ${aws_dynamodb_table.items.name} table."
-  namespace           = "AWS/DynamoDB"
-  metric_name         = each.value
-  dimensions          = { TableName = aws_dynamodb_table.items.name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = var.alarm_error_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
@@ -218,7 +208,6 @@ resource "aws_cloudwatch_dashboard" "service" {
           alarms = concat(
             [for a in aws_cloudwatch_metric_alarm.count : a.arn],
             [aws_cloudwatch_metric_alarm.api_latency_p99.arn],
-            [for a in aws_cloudwatch_metric_alarm.dynamodb_throttles : a.arn],
           )
         }
       },
