@@ -117,6 +117,22 @@ def test_legacy_attribute_updates_put_add_and_delete_and_bump_the_version(stack:
     assert rpc(stack, "read", {"Key": {"id": item_id}}).json()["Item"] == {"id": item_id, "count": -3, "_version": 2}
 
 
+def test_an_update_that_creates_the_item_starts_it_at_version_1(stack: RunningStack) -> None:
+    item_id = str(uuid.uuid4())
+    payload = {
+        "Key": {"id": item_id},
+        "UpdateExpression": "SET a = :a REMOVE b",
+        "ExpressionAttributeValues": {":a": 1},
+    }
+    assert rpc(stack, "update", {**payload, "ReturnValues": "ALL_NEW"}).json()["Attributes"] == {
+        "id": item_id,
+        "a": 1,
+        "_version": 1,
+    }
+    again = {**payload, "ExpressionAttributeValues": {":a": 2}, "ReturnValues": "UPDATED_NEW"}
+    assert rpc(stack, "update", again).json()["Attributes"] == {"a": 2, "_version": 2}
+
+
 def test_legacy_add_to_an_attribute_of_another_type_is_a_400_that_changes_nothing(stack: RunningStack) -> None:
     item_id = str(uuid.uuid4())
     rpc(stack, "create", {"Item": {"id": item_id, "a": "text"}})

@@ -29,25 +29,43 @@ def test_placeholders_used_across_expressions_are_accepted() -> None:
     expressions.check_placeholders(["SET #a = :v", "attribute_exists(#b)"], {"#a": "a", "#b": "b"}, {":v": 1})
 
 
+ADD_BUMP = f"ADD {expressions.VERSION_ADD}"
+SET_BUMP = expressions.VERSION_SET
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("SET a = :v", f"SET a = :v, {expressions.VERSION_INCREMENT}"),
-        ("set a = :v REMOVE b", f"REMOVE b SET a = :v, {expressions.VERSION_INCREMENT}"),
-        ("REMOVE b", f"REMOVE b SET {expressions.VERSION_INCREMENT}"),
-        ("ADD c :one", f"ADD c :one SET {expressions.VERSION_INCREMENT}"),
-        (
-            "SET a = list_append(a, :l), #s = :s REMOVE b.c[0] DELETE d :set add e :one",
-            "ADD e :one DELETE d :set REMOVE b.c[0] "
-            f"SET a = list_append(a, :l), #s = :s, {expressions.VERSION_INCREMENT}",
-        ),
-        ("SET subset = :v", f"SET subset = :v, {expressions.VERSION_INCREMENT}"),
-        ("SET #set = :add", f"SET #set = :add, {expressions.VERSION_INCREMENT}"),
-        ("nonsense", f"SET {expressions.VERSION_INCREMENT} nonsense"),
+        ("SET a = :v", f"SET a = :v {ADD_BUMP}"),
+        ("set a = :v REMOVE b", f"REMOVE b SET a = :v {ADD_BUMP}"),
+        ("REMOVE b", f"REMOVE b {ADD_BUMP}"),
+        ("DELETE d :set", f"DELETE d :set {ADD_BUMP}"),
+        ("SET subset = :v", f"SET subset = :v {ADD_BUMP}"),
+        ("SET #set = :add", f"SET #set = :add {ADD_BUMP}"),
+        ("nonsense", f"{ADD_BUMP} nonsense"),
     ],
 )
-def test_version_bump_joins_the_set_clause_applied_last(given: str, expected: str) -> None:
-    assert expressions.with_version_increment(given) == expected
+def test_version_bump_is_an_add_clause_applied_last(given: str, expected: str) -> None:
+    expression, names, values = expressions.with_version_increment(given)
+    assert expression == expected
+    assert names == {expressions.VERSION_NAME: "_version"}
+    assert values == {expressions.ONE_VALUE: {"N": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("ADD c :one", f"ADD c :one SET {SET_BUMP}"),
+        (
+            "SET a = list_append(a, :l), #s = :s REMOVE b.c[0] DELETE d :set add e :one",
+            f"ADD e :one DELETE d :set REMOVE b.c[0] SET a = list_append(a, :l), #s = :s, {SET_BUMP}",
+        ),
+    ],
+)
+def test_with_an_add_clause_of_its_own_the_bump_joins_the_set_clause_applied_last(given: str, expected: str) -> None:
+    expression, _, values = expressions.with_version_increment(given)
+    assert expression == expected
+    assert values == {expressions.ZERO_VALUE: {"N": "0"}, expressions.ONE_VALUE: {"N": "1"}}
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,10 @@ _CLAUSE_KEYWORD = re.compile(r"(?<![#:.\w])(SET|REMOVE|ADD|DELETE)\b", re.IGNORE
 _APPLY_ORDER = {"ADD": 0, "DELETE": 1, "REMOVE": 2, "SET": 3}
 _VERSION_TOKEN = re.compile(rf"(?<![#:.\w]){re.escape(VERSION_ATTRIBUTE)}\b")
 
-#: ``SET`` clause that makes every write bump the item's version (1 for a new item).
-VERSION_INCREMENT = f"{VERSION_NAME} = if_not_exists({VERSION_NAME}, {ZERO_VALUE}) + {ONE_VALUE}"
+#: The clause that bumps the item's version on every update (ADD starts from 0, so a new item gets 1).
+VERSION_ADD = f"{VERSION_NAME} {ONE_VALUE}"
+#: The same bump as a ``SET`` action, for an update that has an ADD clause of its own to put first.
+VERSION_SET = f"{VERSION_NAME} = if_not_exists({VERSION_NAME}, {ZERO_VALUE}) + {ONE_VALUE}"
 
 
 def check_placeholders(
@@ -61,29 +63,31 @@ def refuse_managed_attributes(update_expression: str, names: Mapping[str, Any] |
         raise BadRequest(f"'{VERSION_ATTRIBUTE}' is managed by the service and cannot be updated.")
 
 
-def with_version_increment(update_expression: str) -> str:
-    """The caller's UpdateExpression with the version bump added to its SET clause (or a new one).
+def with_version_increment(update_expression: str) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
+    """The caller's UpdateExpression with the version bump added, and the placeholders the bump uses.
 
     DynamoDB applies an update's clauses all at once, in whatever order they are written. moto applies
     them one by one and keeps what it applied before one fails, so the clauses are put in the order that
     can fail first (ADD, DELETE, then REMOVE, then SET, the bump last): a refused update leaves the item
-    as it was there too.
+    as it was there too. The bump is its own ``ADD`` clause, the cheapest form for an emulator to parse,
+    unless the caller's ADD clause takes that place; then it is the last action of the SET clause.
     """
+    names = {VERSION_NAME: VERSION_ATTRIBUTE}
     head, *rest = _CLAUSE_KEYWORD.split(update_expression)
     if head.strip():  # not an expression DynamoDB accepts: it will say so, left as it is
-        return f"SET {VERSION_INCREMENT} {update_expression}"
+        return f"ADD {VERSION_ADD} {update_expression}", names, {ONE_VALUE: {"N": "1"}}
     clauses = [(keyword.upper(), body.strip()) for keyword, body in zip(rest[::2], rest[1::2], strict=True)]
     clauses.sort(key=lambda clause: _APPLY_ORDER[clause[0]])
-    if clauses and clauses[-1][0] == "SET":
-        clauses[-1] = ("SET", f"{clauses[-1][1]}, {VERSION_INCREMENT}")
+    if not any(keyword == "ADD" for keyword, _ in clauses):
+        clauses.append(("ADD", VERSION_ADD))
+        values = {ONE_VALUE: {"N": "1"}}
     else:
-        clauses.append(("SET", VERSION_INCREMENT))
-    return " ".join(f"{keyword} {body}" for keyword, body in clauses)
-
-
-def version_placeholders() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """The names and values ``VERSION_INCREMENT`` needs, to merge into the caller's maps."""
-    return {VERSION_NAME: VERSION_ATTRIBUTE}, {ZERO_VALUE: {"N": "0"}, ONE_VALUE: {"N": "1"}}
+        if clauses[-1][0] == "SET":
+            clauses[-1] = ("SET", f"{clauses[-1][1]}, {VERSION_SET}")
+        else:
+            clauses.append(("SET", VERSION_SET))
+        values = {ZERO_VALUE: {"N": "0"}, ONE_VALUE: {"N": "1"}}
+    return " ".join(f"{keyword} {body}" for keyword, body in clauses), names, values
 
 
 def from_attribute_updates(updates: Any) -> tuple[str, dict[str, str], dict[str, Any]]:

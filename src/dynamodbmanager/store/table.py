@@ -178,10 +178,10 @@ class ItemTable:
 
     def update_versioned(self, params: dict[str, Any]) -> dict[str, Any]:
         """UpdateItem with the version bump added to the caller's expression (typed parameters)."""
-        names, values = expressions.version_placeholders()
+        expression, names, values = expressions.with_version_increment(params["UpdateExpression"])
         params = {
             **params,
-            "UpdateExpression": expressions.with_version_increment(params["UpdateExpression"]),
+            "UpdateExpression": expression,
             "ExpressionAttributeNames": {**params.get("ExpressionAttributeNames", {}), **names},
             "ExpressionAttributeValues": {**params.get("ExpressionAttributeValues", {}), **values},
         }
