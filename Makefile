@@ -26,8 +26,10 @@ venv: $(BIN)/dynamodbmanager ## Create the virtual environment and install the p
 run: venv build ## Start the local stack on http://127.0.0.1:$(PORT); DATA=DIR keeps its data in DIR across restarts
 	$(BIN)/dynamodbmanager local --port $(PORT) --zip dist/lambda.zip $(if $(DATA),--data-dir "$(DATA)")
 
+# RUNTIME_PYTHON=/path/to/python3.13 compiles the zip's bytecode with the Lambda runtime's Python when the
+# virtualenv's is another version (bytecode of any other version is ignored by the runtime).
 build: venv ## Package the Lambda function as dist/lambda.zip (reproducible) and its SHA-256
-	$(BIN)/dynamodbmanager build --output dist/lambda.zip
+	$(BIN)/dynamodbmanager build --output dist/lambda.zip $(if $(RUNTIME_PYTHON),--python "$(RUNTIME_PYTHON)")
 
 test: lint typecheck pytest ## Everything CI runs: ruff, mypy --strict and the whole pytest suite
 

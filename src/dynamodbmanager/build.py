@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import json
 import os
-import py_compile
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -39,7 +40,7 @@ POWERTOOLS_PARTS = (
 )
 #: Single-module dependencies of Powertools that the Lambda runtime does not provide.
 BUNDLED_MODULES = ("typing_extensions",)
-#: Python version of the Lambda runtime (python3.13): bytecode is shipped only when built by it.
+#: Python version of the Lambda runtime (python3.13): the only bytecode it uses is compiled by this version.
 RUNTIME_VERSION = (3, 13)
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -86,34 +87,77 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def _bytecode(name: str, path: Path, scratch: Path) -> tuple[str, bytes]:
-    """The ``__pycache__`` entry of a module, unchecked so that it never depends on file times."""
-    compiled = scratch / "module.pyc"
-    py_compile.compile(
-        str(path),
-        cfile=str(compiled),
-        dfile=name,
-        doraise=True,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
-    return importlib.util.cache_from_source(name), compiled.read_bytes()
+#: Compiles ``[archive name, source, .pyc path]`` jobs read as JSON from stdin; prints the ``__pycache__``
+#: names, which carry the compiling interpreter's tag (``cpython-313``).
+_COMPILER = """
+import importlib.util, json, py_compile, sys
+names = []
+for name, source, compiled in json.load(sys.stdin):
+    py_compile.compile(source, cfile=compiled, dfile=name, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    names.append(importlib.util.cache_from_source(name))
+json.dump(names, sys.stdout)
+"""
 
 
-def build_zip(output: Path, *, bytecode: bool | None = None) -> Path:
+class BuildError(Exception):
+    """The zip cannot be built as asked (e.g. the Python given to compile the bytecode does not run)."""
+
+
+def python_version(python: str) -> tuple[int, int]:
+    """The ``(major, minor)`` version of the interpreter ``python``."""
+    if python == sys.executable:
+        return sys.version_info[0], sys.version_info[1]
+    try:
+        shown = subprocess.run(
+            [python, "-I", "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.split()
+        return int(shown[0]), int(shown[1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        raise BuildError(f"{python} does not run as a Python interpreter.") from None
+
+
+def _bytecode(python: str, sources: list[tuple[str, Path]], scratch: Path) -> list[tuple[str, bytes]]:
+    """The ``__pycache__`` entries of ``sources``, compiled by ``python`` in one process, unchecked so
+    that they never depend on file times."""
+    jobs = [(name, str(path), str(scratch / f"{index}.pyc")) for index, (name, path) in enumerate(sources)]
+    try:
+        result = subprocess.run(
+            [python, "-I", "-c", _COMPILER],
+            input=json.dumps(jobs),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        if result.returncode != 0:
+            raise ValueError((result.stderr.strip().splitlines() or ["no output"])[-1])
+        names: list[str] = json.loads(result.stdout)
+        return [(name, Path(job[2]).read_bytes()) for name, job in zip(names, jobs, strict=True)]
+    except (ValueError, TypeError, OSError, subprocess.SubprocessError) as exc:
+        raise BuildError(f"{python} could not compile the package: {exc}") from None
+
+
+def build_zip(output: Path, *, bytecode: bool | None = None, python: str | None = None) -> Path:
     """Write the deployment package to ``output`` and its SHA-256 next to it; returns ``output``.
 
-    ``bytecode`` ships compiled modules; by default only when this interpreter is the runtime's version,
-    since bytecode of any other version would be ignored by the runtime.
+    ``bytecode`` ships modules compiled by ``python`` (default: this interpreter), which lets a machine
+    whose own Python is another version ship bytecode for the runtime's. By default bytecode ships only
+    when that interpreter is the runtime's version, since the runtime ignores bytecode of any other.
     """
+    python = python or sys.executable
     if bytecode is None:
-        bytecode = sys.version_info[:2] == RUNTIME_VERSION
+        bytecode = python_version(python) == RUNTIME_VERSION
+    files = package_files()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive, tempfile.TemporaryDirectory() as scratch:
-        entries: list[tuple[str, bytes]] = []
-        for name, path in package_files():
-            entries.append((name, path.read_bytes()))
-            if bytecode and name.endswith(".py"):
-                entries.append(_bytecode(name, path, Path(scratch)))
+        entries = [(name, path.read_bytes()) for name, path in files]
+        if bytecode:
+            entries += _bytecode(python, [(n, p) for n, p in files if n.endswith(".py")], Path(scratch))
         for name, data in sorted(entries):
             archive.writestr(_entry(name), data, compresslevel=9)
     output.parent.mkdir(parents=True, exist_ok=True)
