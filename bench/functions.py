@@ -22,7 +22,7 @@ REGION = "us-east-1"
 class Functions:
     """Code directories of both handlers and the libraries the Lambda runtime provides."""
 
-    #: ``dist/lambda.zip`` as ``make build`` writes it with this interpreter.
+    #: The package without bytecode, as a build on a Python other than the runtime's ships it.
     zip_path: Path
     #: The same package with bytecode compiled by this interpreter, as a build on the runtime's Python ships.
     bytecode_zip_path: Path
@@ -44,7 +44,7 @@ def _unpack(archive: Path, target: Path) -> Path:
 
 def prepare(workdir: Path) -> Functions:
     """Build the zip both ways from the working tree, unpack it, and deploy the bare handler beside it."""
-    zip_path = build_zip(workdir / "lambda.zip")
+    zip_path = build_zip(workdir / "lambda.zip", bytecode=False)
     bytecode_zip_path = build_zip(workdir / "lambda-bytecode.zip", bytecode=True)
     bare = workdir / "bare"
     bare.mkdir()

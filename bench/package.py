@@ -29,23 +29,28 @@ def _describe(path: Path) -> dict[str, Any]:
 
 
 def measure(functions: Functions, dist_zip: Path) -> tuple[list[Row], Any]:
-    """Sizes of both builds, and whether ``dist/lambda.zip`` is the same bytes as a build of the working tree."""
-    built, bytecode = _describe(functions.zip_path), _describe(functions.bytecode_zip_path)
-    same = dist_zip.is_file() and _describe(dist_zip)["sha256"] == built["sha256"]
+    """Sizes of both builds, and whether ``dist/lambda.zip`` is the same bytes as one of them (which one
+    ``make build`` writes depends on its Python)."""
+    source, bytecode = _describe(functions.zip_path), _describe(functions.bytecode_zip_path)
+    same = dist_zip.is_file() and _describe(dist_zip)["sha256"] in (source["sha256"], bytecode["sha256"])
     rows = [
         Row(
             SECTION,
-            "lambda.zip (KiB)",
-            f"{built['zip_bytes'] / 1024:.0f}",
-            ratio=built["zip_bytes"] / ZIP_LIMIT_BYTES,
+            "lambda.zip without bytecode (KiB)",
+            f"{source['zip_bytes'] / 1024:.0f}",
+            ratio=source["zip_bytes"] / ZIP_LIMIT_BYTES,
             limit=1.0,
             ratio_of="of 2 MiB",
-            extra={"dist_zip_is_this_build": same},
+            extra={"dist_zip_is_one_of_them": same},
         ),
-        Row(SECTION, "lambda.zip unpacked (KiB)", f"{built['unpacked_bytes'] / 1024:.0f} in {built['files']} files"),
         Row(
             SECTION,
-            "with bytecode (KiB)",
+            "lambda.zip without bytecode unpacked (KiB)",
+            f"{source['unpacked_bytes'] / 1024:.0f} in {source['files']} files",
+        ),
+        Row(
+            SECTION,
+            "lambda.zip with bytecode (KiB)",
             f"{bytecode['zip_bytes'] / 1024:.0f}",
             ratio=bytecode["zip_bytes"] / ZIP_LIMIT_BYTES,
             limit=1.0,
@@ -53,8 +58,8 @@ def measure(functions: Functions, dist_zip: Path) -> tuple[list[Row], Any]:
         ),
         Row(
             SECTION,
-            "with bytecode unpacked (KiB)",
+            "lambda.zip with bytecode unpacked (KiB)",
             f"{bytecode['unpacked_bytes'] / 1024:.0f} in {bytecode['files']} files",
         ),
     ]
-    return rows, {"built": built, "bytecode": bytecode, "dist_zip": str(dist_zip), "dist_zip_is_this_build": same}
+    return rows, {"source": source, "bytecode": bytecode, "dist_zip": str(dist_zip), "dist_zip_is_one_of_them": same}
