@@ -134,12 +134,13 @@ def _bytecode(python: str, sources: list[tuple[str, Path]], scratch: Path) -> li
             check=False,
             timeout=600,
         )
-        if result.returncode != 0:
-            raise ValueError((result.stderr.strip().splitlines() or ["no output"])[-1])
-        names: list[str] = json.loads(result.stdout)
-        return [(name, Path(job[2]).read_bytes()) for name, job in zip(names, jobs, strict=True)]
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        if result.returncode == 0:
+            names: list[str] = json.loads(result.stdout)
+            return [(name, Path(job[2]).read_bytes()) for name, job in zip(names, jobs, strict=True)]
     except (ValueError, TypeError, OSError, subprocess.SubprocessError) as exc:
-        raise BuildError(f"{python} could not compile the package: {exc}") from None
+        reason = str(exc)
+    raise BuildError(f"{python} could not compile the package: {reason}")
 
 
 def build_zip(output: Path, *, bytecode: bool | None = None, python: str | None = None) -> Path:

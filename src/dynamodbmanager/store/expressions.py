@@ -72,21 +72,20 @@ def with_version_increment(update_expression: str) -> tuple[str, dict[str, str],
     as it was there too. The bump is its own ``ADD`` clause, the cheapest form for an emulator to parse,
     unless the caller's ADD clause takes that place; then it is the last action of the SET clause.
     """
-    names = {VERSION_NAME: VERSION_ATTRIBUTE}
+    names, values = {VERSION_NAME: VERSION_ATTRIBUTE}, {ONE_VALUE: {"N": "1"}}
     head, *rest = _CLAUSE_KEYWORD.split(update_expression)
     if head.strip():  # not an expression DynamoDB accepts: it will say so, left as it is
-        return f"ADD {VERSION_ADD} {update_expression}", names, {ONE_VALUE: {"N": "1"}}
+        return f"ADD {VERSION_ADD} {update_expression}", names, values
     clauses = [(keyword.upper(), body.strip()) for keyword, body in zip(rest[::2], rest[1::2], strict=True)]
     clauses.sort(key=lambda clause: _APPLY_ORDER[clause[0]])
     if not any(keyword == "ADD" for keyword, _ in clauses):
         clauses.append(("ADD", VERSION_ADD))
-        values = {ONE_VALUE: {"N": "1"}}
     else:
+        values[ZERO_VALUE] = {"N": "0"}
         if clauses[-1][0] == "SET":
             clauses[-1] = ("SET", f"{clauses[-1][1]}, {VERSION_SET}")
         else:
             clauses.append(("SET", VERSION_SET))
-        values = {ZERO_VALUE: {"N": "0"}, ONE_VALUE: {"N": "1"}}
     return " ".join(f"{keyword} {body}" for keyword, body in clauses), names, values
 
 
