@@ -10,6 +10,8 @@ from typing import Any
 
 #: The partition key of the items table (a string).
 KEY_ATTRIBUTE = "id"
+#: The partition key's DynamoDB type: S (string), N (number) or B (binary).
+KEY_TYPE = "S"
 #: The attribute that holds each item's version: a number the service increments on every write.
 VERSION_ATTRIBUTE = "_version"
 #: The partition key of the idempotency table (AWS Lambda Powertools' default).
@@ -22,7 +24,7 @@ def items_table_definition(table_name: str) -> dict[str, Any]:
     """CreateTable parameters for the items table: what the Terraform declares, in DynamoDB's words."""
     return {
         "TableName": table_name,
-        "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
+        "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE, "AttributeType": KEY_TYPE}],
         "KeySchema": [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
         "BillingMode": "PAY_PER_REQUEST",
     }

@@ -1,46 +1,41 @@
-"""Contract 2, the REST resource API: ``/items`` and ``/items/{id}`` with versions as entity tags."""
+"""Contract 2, the REST resource API: ``/items`` and ``/items/{id}`` with versions as entity tags.
+
+Every route takes and returns plain JSON by default and DynamoDB JSON with ``?format=dynamodb``. Conditional
+requests follow RFC 9110: ``If-Match`` compares strongly and ``If-None-Match`` weakly, a list of tags matches
+any of them, and a write under a precondition is conditioned on the version the precondition was checked on.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from dynamodbmanager.api import merge_patch
+from dynamodbmanager.api import formats, merge_patch
 from dynamodbmanager.api.body import MERGE_PATCH_TYPES, json_object
 from dynamodbmanager.api.idempotency import HEADER as IDEMPOTENCY_KEY
 from dynamodbmanager.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from dynamodbmanager.http.conditional import ANY, etag, parse_etags
 from dynamodbmanager.http.response import Response, empty_response, json_response
-from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
+from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE, VERSION_ATTRIBUTE
 from dynamodbmanager.store import cursor
-from dynamodbmanager.store.attributes import check_key_value
+from dynamodbmanager.store.attributes import check_item, check_key_value, check_typed_key
+from dynamodbmanager.store.table import key_of, version_of
 
 if TYPE_CHECKING:
     from dynamodbmanager.api.idempotency import IdempotentCreation
     from dynamodbmanager.http.request import Request
     from dynamodbmanager.http.routing import Router
-    from dynamodbmanager.store.table import ItemTable
+    from dynamodbmanager.store.table import ItemTable, TypedItem
 
 COLLECTION = "/items"
 MEMBER = "/items/{id}"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
-#: Attempts of a PATCH without If-Match that keeps meeting concurrent writers.
+#: Attempts of a PATCH without a precondition that keeps meeting concurrent writers.
 PATCH_ATTEMPTS = 3
-
-
-def _version(item: dict[str, Any]) -> int:
-    return int(item.get(VERSION_ATTRIBUTE, 0))
-
-
-def _without_version(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in item.items() if name != VERSION_ATTRIBUTE}
-
-
-def _item_response(status: int, item: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return json_response(status, item, {"ETag": etag(_version(item)), **(headers or {})})
 
 
 def _parse_limit(raw: str | None) -> int:
@@ -50,6 +45,77 @@ def _parse_limit(raw: str | None) -> int:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_LIMIT))) or not 1 <= int(raw) <= MAX_LIMIT:
         raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}.", code="InvalidLimit")
     return int(raw)
+
+
+def _format(request: Request) -> str:
+    return formats.parse(request.query_value("format"))
+
+
+def _etag(item: TypedItem) -> str:
+    return etag(version_of(item) or 0)
+
+
+def _item_response(status: int, item: TypedItem, form: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, formats.item_out(item, form), {"ETag": _etag(item), **(headers or {})})
+
+
+def _body_item(request: Request, form: str, item_id: str | None) -> TypedItem:
+    """The request's item, typed, without the version the service keeps; its key defaults to ``item_id``."""
+    body = {name: value for name, value in json_object(request).items() if name != VERSION_ATTRIBUTE}
+    if item_id is not None:
+        in_path = {KEY_TYPE: item_id} if form == formats.DYNAMODB else item_id
+        if body.setdefault(KEY_ATTRIBUTE, in_path) != in_path:
+            raise BadRequest(f"The body's '{KEY_ATTRIBUTE}' differs from the id in the path.", code="IdMismatch")
+    elif KEY_ATTRIBUTE not in body:
+        generated = str(uuid.uuid4())
+        body[KEY_ATTRIBUTE] = {KEY_TYPE: generated} if form == formats.DYNAMODB else generated
+    if form == formats.DYNAMODB:
+        check_typed_key(body[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
+    else:
+        check_key_value(body[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
+    return formats.item_in(body, form)
+
+
+@dataclass(frozen=True)
+class Preconditions:
+    """The ``If-Match`` and ``If-None-Match`` of a request: ``*``, a set of versions, or None when absent."""
+
+    if_match: str | set[int] | None
+    if_none_match: str | set[int] | None
+
+    @classmethod
+    def of(cls, request: Request) -> Preconditions:
+        """Parse both headers; a malformed one is a 400."""
+        if_match, if_none_match = request.header("if-match"), request.header("if-none-match")
+        return cls(
+            None if if_match is None else parse_etags(if_match, "If-Match"),
+            None if if_none_match is None else parse_etags(if_none_match, "If-None-Match", weak=True),
+        )
+
+    @property
+    def any(self) -> bool:
+        """Whether the request has a precondition at all."""
+        return self.if_match is not None or self.if_none_match is not None
+
+    def check(self, current: TypedItem | None, item_id: str) -> None:
+        """412 unless ``current`` (None when absent) satisfies both headers, in RFC 9110's order."""
+        if self.if_match is not None:
+            if current is None:
+                raise PreconditionFailed(f"No item has id '{item_id}', so If-Match cannot hold.")
+            if self.if_match != ANY and version_of(current) not in self.if_match:
+                raise PreconditionFailed(f"The item is at version {_etag(current)}; If-Match names another.")
+        if self.none_matches(current) is False:
+            if self.if_none_match == ANY:
+                raise PreconditionFailed(f"An item with id '{item_id}' exists already.")
+            raise PreconditionFailed(f"The item is at version {_etag(current or {})}, which If-None-Match names.")
+
+    def none_matches(self, current: TypedItem | None) -> bool | None:
+        """Whether ``If-None-Match`` holds for ``current``; None without the header."""
+        if self.if_none_match is None:
+            return None
+        if current is None:
+            return True
+        return self.if_none_match != ANY and version_of(current) not in self.if_none_match
 
 
 class ItemsApi:
@@ -69,82 +135,71 @@ class ItemsApi:
         router.add("PATCH", MEMBER, self.patch)
         router.add("DELETE", MEMBER, self.delete)
 
-    @staticmethod
-    def _if_match(request: Request) -> str | set[int] | None:
-        """What ``If-Match`` asks for: ``*``, a set of versions, or None without the header."""
-        header = request.header("if-match")
-        return None if header is None else parse_etags(header, "If-Match")
-
-    @staticmethod
-    def _require(wanted: str | set[int] | None, current: dict[str, Any] | None, item_id: str) -> None:
-        """Refuse with 412 when ``current`` does not satisfy the ``If-Match`` the client sent."""
-        if wanted is None:
-            return
-        if current is None:
-            raise PreconditionFailed(f"No item has id '{item_id}', so If-Match cannot hold.")
-        if wanted != ANY and _version(current) not in wanted:
-            raise PreconditionFailed(f"The item is at version {etag(_version(current))}; If-Match names another.")
+    def _item_id(self, params: dict[str, str]) -> str:
+        item_id: str = check_key_value(params["id"], KEY_ATTRIBUTE, KEY_TYPE)
+        return item_id
 
     def list(self, request: Request, _params: dict[str, str]) -> Response:
         """One page of items and the cursor of the next page (null on the last one)."""
         request.operation = "items.list"
+        form = _format(request)
         limit = _parse_limit(request.query_value("limit"))
         raw_cursor = request.query_value("cursor")
         start = cursor.decode(raw_cursor, self._cursor_key) if raw_cursor else None
         items, last_key = self._table.scan_page(limit, start)
         next_cursor = cursor.encode(last_key, self._cursor_key) if last_key else None
-        return json_response(200, {"items": items, "next_cursor": next_cursor})
+        return json_response(
+            200, {"items": [formats.item_out(item, form) for item in items], "next_cursor": next_cursor}
+        )
 
     def create(self, request: Request, _params: dict[str, str]) -> Response:
         """Store a new item; its id is generated when the body has none. Once per ``Idempotency-Key``."""
         request.operation = "items.create"
+        form = _format(request)
         if self._idempotency is not None and (key := request.header(IDEMPOTENCY_KEY)) is not None:
-            return self._idempotency.run(key, request.operation, request.body, lambda: self._create(request))
-        return self._create(request)
+            fingerprint = request.body if form == formats.PLAIN else b"format=dynamodb\n" + request.body
+            return self._idempotency.run(key, request.operation, fingerprint, lambda: self._create(request, form))
+        return self._create(request, form)
 
-    def _create(self, request: Request) -> Response:
-        item = _without_version(json_object(request))
-        item_id = check_key_value(item.setdefault(KEY_ATTRIBUTE, str(uuid.uuid4())), KEY_ATTRIBUTE)
+    def _create(self, request: Request, form: str) -> Response:
+        item = _body_item(request, form, None)
+        item_id = str(item[KEY_ATTRIBUTE][KEY_TYPE])
         if "/" in item_id or item_id in (".", ".."):
             # The member routes refuse such ids, so the item's Location could never be called.
             raise BadRequest(f"The id '{item_id}' cannot be part of a URL path: no '/', not . or ..", code="InvalidKey")
         stored = self._table.create(item)
         location = request.url_for(f"{COLLECTION}/{quote(item_id, safe='')}")
-        return _item_response(201, stored, {"Location": location})
+        return _item_response(201, stored, form, {"Location": location})
 
     def get(self, request: Request, params: dict[str, str]) -> Response:
-        """The item, with its version as ETag; 304 when If-None-Match already names it."""
+        """The item, with its version as ETag; 304 when If-None-Match already names it, 412 when If-Match does not."""
         request.operation = "items.get"
-        item_id = check_key_value(params["id"], KEY_ATTRIBUTE)
-        item = self._table.get(item_id)
+        form = _format(request)
+        item_id = self._item_id(params)
+        preconditions = Preconditions.of(request)
+        item = self._table.get(key_of(item_id))
         if item is None:
             raise NotFound(f"No item has id '{item_id}'.")
-        known = request.header("if-none-match")
-        if known is not None:
-            wanted = parse_etags(known, "If-None-Match")
-            if wanted == ANY or _version(item) in wanted:
-                return empty_response(304, {"ETag": etag(_version(item))})
-        return _item_response(200, item)
+        if preconditions.if_match is not None:
+            Preconditions(preconditions.if_match, None).check(item, item_id)
+        if preconditions.none_matches(item) is False:
+            return empty_response(304, {"ETag": _etag(item)})
+        return _item_response(200, item, form)
 
     def put(self, request: Request, params: dict[str, str]) -> Response:
-        """Create (201) or replace (200) the whole item; If-Match and If-None-Match: * are honoured."""
+        """Create (201) or replace (200) the whole item; If-Match and If-None-Match are honoured."""
         request.operation = "items.put"
-        item_id = check_key_value(params["id"], KEY_ATTRIBUTE)
-        item = _without_version(json_object(request))
-        if item.setdefault(KEY_ATTRIBUTE, item_id) != item_id:
-            raise BadRequest(f"The body's '{KEY_ATTRIBUTE}' differs from the id in the path.", code="IdMismatch")
-        only_if_absent = False
-        if (header := request.header("if-none-match")) is not None:
-            if parse_etags(header, "If-None-Match") != ANY:
-                raise BadRequest(
-                    'PUT takes only If-None-Match: "*" (create, never replace).', code="InvalidPrecondition"
-                )
-            only_if_absent = True
+        form = _format(request)
+        item_id = self._item_id(params)
+        item = _body_item(request, form, item_id)
+        preconditions = Preconditions.of(request)
         expected: int | None = None
-        if (wanted := self._if_match(request)) is not None:
-            current = self._table.get(item_id)
-            self._require(wanted, current, item_id)
-            expected = _version(current or {})
+        only_if_absent = preconditions.if_none_match == ANY and preconditions.if_match is None
+        if preconditions.any and not only_if_absent:
+            current = self._table.get(key_of(item_id))
+            preconditions.check(current, item_id)
+            # The write holds only over the state the preconditions were checked on.
+            expected, only_if_absent = (None, True) if current is None else (version_of(current), False)
         try:
             stored, created = self._table.replace(item, expected_version=expected, only_if_absent=only_if_absent)
         except Conflict as exc:
@@ -153,41 +208,55 @@ class ItemsApi:
             raise
         if created:
             location = request.url_for(f"{COLLECTION}/{quote(item_id, safe='')}")
-            return _item_response(201, stored, {"Location": location})
-        return _item_response(200, stored)
+            return _item_response(201, stored, form, {"Location": location})
+        return _item_response(200, stored, form)
 
     def patch(self, request: Request, params: dict[str, str]) -> Response:
-        """Merge a JSON Merge Patch into the item (``null`` removes an attribute)."""
+        """Merge a JSON Merge Patch into the item (``null`` removes an attribute); nothing else changes."""
         request.operation = "items.patch"
-        item_id = check_key_value(params["id"], KEY_ATTRIBUTE)
-        patch = _without_version(json_object(request, MERGE_PATCH_TYPES, "The merge patch"))
-        if patch.get(KEY_ATTRIBUTE, item_id) != item_id:
+        form = _format(request)
+        item_id = self._item_id(params)
+        patch = {
+            name: value
+            for name, value in json_object(request, MERGE_PATCH_TYPES, "The merge patch").items()
+            if name != VERSION_ATTRIBUTE
+        }
+        in_path = {KEY_TYPE: item_id} if form == formats.DYNAMODB else item_id
+        if patch.pop(KEY_ATTRIBUTE, in_path) != in_path:
             raise BadRequest(f"A patch cannot change '{KEY_ATTRIBUTE}'.", code="IdMismatch")
-        wanted = self._if_match(request)
+        apply = merge_patch.apply_typed if form == formats.DYNAMODB else merge_patch.apply_plain
+        preconditions = Preconditions.of(request)
         for _ in range(PATCH_ATTEMPTS):
-            current = self._table.get(item_id)
+            current = self._table.get(key_of(item_id))
             if current is None:
                 raise NotFound(f"No item has id '{item_id}'.")
-            self._require(wanted, current, item_id)
-            merged = merge_patch.apply(_without_version(current), patch)
+            preconditions.check(current, item_id)
+            merged = apply({k: v for k, v in current.items() if k != VERSION_ATTRIBUTE}, patch)
+            check_item(merged)
             try:
-                stored, _ = self._table.replace(merged, expected_version=_version(current))
+                stored, _ = self._table.replace(merged, expected_version=version_of(current))
             except PreconditionFailed:
-                if wanted is not None:
+                if preconditions.any:
                     raise
                 continue  # Someone wrote in between; merge into what they wrote.
-            return _item_response(200, stored)
+            return _item_response(200, stored, form)
         raise Conflict("The item kept changing under concurrent writes; retry.", code="ConcurrentModification")
 
     def delete(self, request: Request, params: dict[str, str]) -> Response:
-        """Delete the item (204); 404 when absent, 412 when If-Match names another version."""
+        """Delete the item (204); 404 when absent, 412 when a precondition does not hold."""
         request.operation = "items.delete"
-        item_id = check_key_value(params["id"], KEY_ATTRIBUTE)
-        wanted = self._if_match(request)
+        item_id = self._item_id(params)
+        preconditions = Preconditions.of(request)
+        wanted = preconditions.if_match
         expected: int | None = None
-        if isinstance(wanted, set):
-            if len(wanted) != 1:
-                raise PreconditionFailed("If-Match must name exactly one version of this item.")
-            expected = next(iter(wanted))
-        self._table.delete(item_id, expected_version=expected)
+        if preconditions.if_none_match is None and (wanted is None or wanted == ANY or len(wanted) == 1):
+            # One DynamoDB call: the condition checks the one version named, if any.
+            expected = next(iter(wanted)) if isinstance(wanted, set) else None
+        else:
+            current = self._table.get(key_of(item_id))
+            if current is None:
+                raise NotFound(f"No item has id '{item_id}'.")
+            preconditions.check(current, item_id)
+            expected = version_of(current)
+        self._table.delete(key_of(item_id), expected_version=expected)
         return empty_response(204)

@@ -1,7 +1,9 @@
 """Contract 1, the classic RPC endpoint: ``POST /dynamodbmanager`` with ``{"operation", "payload"}``.
 
-The payload takes DynamoDB's own parameter names with plain JSON values, as boto3's Table resource does;
-each operation accepts exactly the parameters that make sense for it.
+The payload takes DynamoDB's own parameter names with plain JSON values, as boto3's Table resource does, or,
+with ``"format": "dynamodb"`` beside ``operation``, with DynamoDB JSON values, as the AWS CLI and the
+low-level SDKs do (then the answer's items and keys are typed too). Each operation accepts exactly the
+parameters that make sense for it.
 """
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from dynamodbmanager.api import formats
 from dynamodbmanager.api.body import RPC_TYPES, json_object
 from dynamodbmanager.api.idempotency import HEADER as IDEMPOTENCY_KEY
 from dynamodbmanager.errors import BadRequest, Conflict
 from dynamodbmanager.http.response import Response, json_response
-from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
+from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE, VERSION_ATTRIBUTE
 from dynamodbmanager.store import expressions
-from dynamodbmanager.store.attributes import check_key_value, deserialize, serialize
-from dynamodbmanager.store.table import ConditionFailed
+from dynamodbmanager.store.attributes import check_key_value, check_typed_key
+from dynamodbmanager.store.table import ConditionFailed, key_of
 
 if TYPE_CHECKING:
     from dynamodbmanager.api.idempotency import IdempotentCreation
@@ -50,18 +53,21 @@ _EXPRESSIONS = ("ConditionExpression", "UpdateExpression", "FilterExpression", "
 _TYPED_MEMBERS = ("Item", "Attributes", "LastEvaluatedKey")
 
 
-def _key(payload: dict[str, Any], name: str) -> dict[str, Any]:
+def _key(payload: dict[str, Any], name: str, form: str) -> dict[str, Any]:
     key = payload[name]
     if not isinstance(key, dict) or set(key) != {KEY_ATTRIBUTE}:
         raise BadRequest(
             f"{name} must be an object with exactly the key attribute '{KEY_ATTRIBUTE}'.",
             code="InvalidKey",
         )
-    check_key_value(key[KEY_ATTRIBUTE], KEY_ATTRIBUTE)
-    return {KEY_ATTRIBUTE: {"S": key[KEY_ATTRIBUTE]}}
+    if form == formats.DYNAMODB:
+        return {
+            KEY_ATTRIBUTE: check_typed_key(formats.values_in(key, form, name)[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
+        }
+    return key_of(check_key_value(key[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE))
 
 
-def _common(operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+def _common(operation: str, payload: dict[str, Any], form: str) -> dict[str, Any]:
     """Type-check and convert the parameters every operation shares."""
     params: dict[str, Any] = {}
     for name in _EXPRESSIONS:
@@ -78,7 +84,7 @@ def _common(operation: str, payload: dict[str, Any]) -> dict[str, Any]:
     if values is not None:
         if not isinstance(values, dict):
             raise BadRequest("ExpressionAttributeValues must map each :placeholder to a value.")
-        params["ExpressionAttributeValues"] = serialize(values, "ExpressionAttributeValues")
+        params["ExpressionAttributeValues"] = formats.values_in(values, form, "ExpressionAttributeValues")
     expressions.check_placeholders((payload.get(e) for e in _EXPRESSIONS), names, values)
     if "ReturnValues" in payload:
         allowed = _RETURN_VALUES[operation]
@@ -98,7 +104,7 @@ class RpcApi:
     def __init__(self, table: ItemTable, idempotency: IdempotentCreation | None = None) -> None:
         self._table = table
         self._idempotency = idempotency
-        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        self._operations: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             "create": self.create,
             "read": self.read,
             "update": self.update,
@@ -113,9 +119,10 @@ class RpcApi:
     def handle(self, request: Request, _params: dict[str, str]) -> Response:
         """Validate the envelope and the payload, run the operation, answer DynamoDB's response."""
         body = json_object(request, RPC_TYPES)
-        unknown = sorted(set(body) - {"operation", "payload"})
+        unknown = sorted(set(body) - {"operation", "payload", "format"})
         if unknown:
-            raise BadRequest(f"Unknown member '{unknown[0]}'; the body has only 'operation' and 'payload'.")
+            raise BadRequest(f"Unknown member '{unknown[0]}'; the body has only 'operation', 'payload' and 'format'.")
+        form = formats.parse(body.get("format"), "format")
         operation = body.get("operation")
         if not isinstance(operation, str) or operation not in self._operations:
             raise BadRequest(f"operation must be one of {', '.join(self._operations)}.", code="UnknownOperation")
@@ -132,29 +139,34 @@ class RpcApi:
             )
         key = request.header(IDEMPOTENCY_KEY) if operation == "create" else None
         if key is not None and self._idempotency is not None:
-            return self._idempotency.run(key, request.operation, request.body, lambda: self._run(operation, payload))
-        return self._run(operation, payload)
+            return self._idempotency.run(
+                key, request.operation, request.body, lambda: self._run(operation, payload, form)
+            )
+        return self._run(operation, payload, form)
 
-    def _run(self, operation: str, payload: dict[str, Any]) -> Response:
-        """Run the operation and answer DynamoDB's response with items as plain JSON."""
-        response = self._operations[operation](payload)
+    def _run(self, operation: str, payload: dict[str, Any], form: str) -> Response:
+        """Run the operation and answer DynamoDB's response with items in the request's format."""
+        response = self._operations[operation](payload, form)
         for member in _TYPED_MEMBERS:
             if member in response:
-                response[member] = deserialize(response[member])
+                response[member] = formats.item_out(response[member], form)
         if "Items" in response:
-            response["Items"] = [deserialize(item) for item in response["Items"]]
+            response["Items"] = [formats.item_out(item, form) for item in response["Items"]]
         return json_response(200, response)
 
-    def create(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def create(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """PutItem of a whole item, as the next version of its key."""
         item = _required(payload, "Item")
         if not isinstance(item, dict):
             raise BadRequest("Item must be a JSON object.")
-        check_key_value(item.get(KEY_ATTRIBUTE), KEY_ATTRIBUTE)
+        if KEY_ATTRIBUTE not in item:
+            raise BadRequest(f"Item needs the key attribute '{KEY_ATTRIBUTE}'.", code="InvalidKey")
         item = {name: value for name, value in item.items() if name != VERSION_ATTRIBUTE}
-        params = _common("create", payload)
+        typed = formats.item_in(item, form, "Item")
+        check_typed_key(typed[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
+        params = _common("create", payload, form)
         response, _ = self._table.put_versioned(
-            serialize(item, "Item"),
+            typed,
             condition=params.get("ConditionExpression"),
             names=params.get("ExpressionAttributeNames"),
             values=params.get("ExpressionAttributeValues"),
@@ -162,47 +174,48 @@ class RpcApi:
         )
         return response
 
-    def read(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def read(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """GetItem."""
         _required(payload, "Key")
-        return self._table.call("get_item", Key=_key(payload, "Key"), **_common("read", payload))
+        return self._table.call("get_item", Key=_key(payload, "Key", form), **_common("read", payload, form))
 
-    def update(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def update(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """UpdateItem from an UpdateExpression or legacy AttributeUpdates; the version is bumped too."""
         _required(payload, "Key")
         has_legacy, has_expression = "AttributeUpdates" in payload, "UpdateExpression" in payload
         if has_legacy == has_expression:
             raise BadRequest("update needs exactly one of AttributeUpdates and UpdateExpression.")
-        params = {"Key": _key(payload, "Key"), **_common("update", payload)}
+        params = {"Key": _key(payload, "Key", form), **_common("update", payload, form)}
         if has_legacy:
-            expression, names, values = expressions.from_attribute_updates(payload["AttributeUpdates"])
+            typed_values = form == formats.DYNAMODB
+            expression, names, values = expressions.from_attribute_updates(payload["AttributeUpdates"], typed_values)
             params["UpdateExpression"] = expression
             params["ExpressionAttributeNames"] = {**params.get("ExpressionAttributeNames", {}), **names}
             if values:
-                typed = serialize(values, "AttributeUpdates")
+                typed = formats.values_in(values, form, "AttributeUpdates")
                 params["ExpressionAttributeValues"] = {**params.get("ExpressionAttributeValues", {}), **typed}
         else:
             expressions.refuse_managed_attributes(params["UpdateExpression"], params.get("ExpressionAttributeNames"))
         return self._table.update_versioned(params)
 
-    def delete(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def delete(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """DeleteItem; 409 when the caller's ConditionExpression does not hold."""
         _required(payload, "Key")
         try:
-            return self._table.call("delete_item", Key=_key(payload, "Key"), **_common("delete", payload))
+            return self._table.call("delete_item", Key=_key(payload, "Key", form), **_common("delete", payload, form))
         except ConditionFailed:
             raise Conflict("The condition of the request does not hold.") from None
 
-    def list(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def list(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """Scan: one page, continued with the LastEvaluatedKey of the previous one."""
-        params = _common("list", payload)
+        params = _common("list", payload, form)
         if "Limit" in payload:
             limit = payload["Limit"]
             if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIST_LIMIT:
                 raise BadRequest(f"Limit must be an integer from 1 to {MAX_LIST_LIMIT}.")
             params["Limit"] = limit
         if "ExclusiveStartKey" in payload:
-            params["ExclusiveStartKey"] = _key(payload, "ExclusiveStartKey")
+            params["ExclusiveStartKey"] = _key(payload, "ExclusiveStartKey", form)
         return self._table.call("scan", **params)
 
 

@@ -16,10 +16,12 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def parse_etags(header: str, name: str) -> str | set[int]:
+def parse_etags(header: str, name: str, *, weak: bool = False) -> str | set[int]:
     """``*`` or the versions named by a list of entity tags; a malformed header is a 400.
 
     A well-formed tag that is no version of ours (``"abc"``) is kept out of the set, so it never matches.
+    RFC 9110 compares ``If-Match`` strongly, so a weak tag (``W/"3"``) matches nothing there; ``If-None-Match``
+    compares weakly (``weak=True``), so ``W/"3"`` names version 3.
     """
     value = header.strip()
     if value == ANY:
@@ -32,6 +34,7 @@ def parse_etags(header: str, name: str) -> str | set[int]:
                 f'{name} must be "*" or a list of entity tags such as "3" (quoted), as sent in ETag.',
                 code="InvalidPrecondition",
             )
-        if found.group(1).isdigit() and len(found.group(1)) <= 18:
+        is_weak = part.strip().startswith("W/")
+        if found.group(1).isdigit() and len(found.group(1)) <= 18 and (weak or not is_weak):
             versions.add(int(found.group(1)))
     return versions

@@ -12,6 +12,8 @@ from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
 
 #: Placeholders the service adds to the caller's expressions; a caller may not use them.
 VERSION_NAME = "#dm_version"
+KEY_NAME = "#dm_key"
+NUMBER_TYPE_VALUE = ":dm_number_type"
 ZERO_VALUE = ":dm_zero"
 ONE_VALUE = ":dm_one"
 EXPECTED_VALUE = ":dm_expected"
@@ -29,6 +31,8 @@ _VERSION_TOKEN = re.compile(rf"(?<![#:.\w]){re.escape(VERSION_ATTRIBUTE)}\b")
 VERSION_ADD = f"{VERSION_NAME} {ONE_VALUE}"
 #: The same bump as a ``SET`` action, for an update that has an ADD clause of its own to put first.
 VERSION_SET = f"{VERSION_NAME} = if_not_exists({VERSION_NAME}, {ZERO_VALUE}) + {ONE_VALUE}"
+#: The version of an item whose ``_version`` another writer made of another type: the service's first, 1.
+VERSION_RESET = f"{VERSION_NAME} = {ONE_VALUE}"
 
 
 def check_placeholders(
@@ -63,14 +67,17 @@ def refuse_managed_attributes(update_expression: str, names: Mapping[str, Any] |
         raise BadRequest(f"'{VERSION_ATTRIBUTE}' is managed by the service and cannot be updated.")
 
 
-def with_version_increment(update_expression: str) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
+def with_version_increment(
+    update_expression: str, reset_version: bool = False
+) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
     """The caller's UpdateExpression with the version bump added, and the placeholders the bump uses.
 
     DynamoDB applies an update's clauses all at once, in whatever order they are written. moto applies
     them one by one and keeps what it applied before one fails, so the clauses are put in the order that
     can fail first (ADD, DELETE, then REMOVE, then SET, the bump last): a refused update leaves the item
     as it was there too. The bump is its own ``ADD`` clause, the cheapest form for an emulator to parse,
-    unless the caller's ADD clause takes that place; then it is the last action of the SET clause.
+    unless the caller's ADD clause takes that place; then it is the last action of the SET clause. With
+    ``reset_version`` the version is set to 1 instead (for a ``_version`` that is not a number).
     """
     names, values = {VERSION_NAME: VERSION_ATTRIBUTE}, {ONE_VALUE: {"N": "1"}}
     head, *rest = _CLAUSE_KEYWORD.split(update_expression)
@@ -78,19 +85,26 @@ def with_version_increment(update_expression: str) -> tuple[str, dict[str, str],
         return f"ADD {VERSION_ADD} {update_expression}", names, values
     clauses = [(keyword.upper(), body.strip()) for keyword, body in zip(rest[::2], rest[1::2], strict=True)]
     clauses.sort(key=lambda clause: _APPLY_ORDER[clause[0]])
-    if not any(keyword == "ADD" for keyword, _ in clauses):
+    if reset_version:
+        _append_set(clauses, VERSION_RESET)
+    elif not any(keyword == "ADD" for keyword, _ in clauses):
         clauses.append(("ADD", VERSION_ADD))
     else:
         values[ZERO_VALUE] = {"N": "0"}
-        if clauses[-1][0] == "SET":
-            clauses[-1] = ("SET", f"{clauses[-1][1]}, {VERSION_SET}")
-        else:
-            clauses.append(("SET", VERSION_SET))
+        _append_set(clauses, VERSION_SET)
     return " ".join(f"{keyword} {body}" for keyword, body in clauses), names, values
 
 
-def from_attribute_updates(updates: Any) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """Translate legacy ``AttributeUpdates`` into an UpdateExpression with plain (untyped) values.
+def _append_set(clauses: list[tuple[str, str]], action: str) -> None:
+    """Add ``action`` as the last action of the last clause, a SET clause (made when there is none)."""
+    if clauses and clauses[-1][0] == "SET":
+        clauses[-1] = ("SET", f"{clauses[-1][1]}, {action}")
+    else:
+        clauses.append(("SET", action))
+
+
+def from_attribute_updates(updates: Any, typed: bool = False) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """Translate legacy ``AttributeUpdates`` into an UpdateExpression with the values as given (plain or typed).
 
     DynamoDB refuses ``AttributeUpdates`` mixed with expressions, and adding the version bump needs an
     expression, so the legacy form is rewritten here: ``PUT`` → SET, ``DELETE`` without value → REMOVE,
@@ -119,7 +133,7 @@ def from_attribute_updates(updates: Any) -> tuple[str, dict[str, str], dict[str,
         elif action in ("ADD", "DELETE"):
             if "Value" not in update:
                 raise BadRequest(f"{where}: the {action} action needs a 'Value'.")
-            _check_add_or_delete(action, update["Value"], where)
+            _check_add_or_delete(action, _kind(update["Value"], typed), where)
             clauses[action].append(f"{name} {value}")
         else:
             raise BadRequest(f"{where}: Action must be one of PUT, ADD, DELETE.")
@@ -129,10 +143,21 @@ def from_attribute_updates(updates: Any) -> tuple[str, dict[str, str], dict[str,
     return expression, names, values
 
 
-def _check_add_or_delete(action: str, value: Any, where: str) -> None:
+def _kind(value: Any, typed: bool) -> str:
+    """The DynamoDB type of a plain or typed value, as far as ADD and DELETE care (N or a set, else other)."""
+    if typed:
+        return next(iter(value)) if isinstance(value, dict) and len(value) == 1 else "other"
+    if isinstance(value, set | frozenset):
+        return "SS"
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return "N"
+    return "other"
+
+
+def _check_add_or_delete(action: str, kind: str, where: str) -> None:
     """ADD takes a number or a set, DELETE a set: refused here with a message, not by DynamoDB."""
-    is_set = isinstance(value, set | frozenset)
-    if action == "ADD" and not (is_set or (isinstance(value, int | float | Decimal) and not isinstance(value, bool))):
+    is_set = kind in ("SS", "NS", "BS")
+    if action == "ADD" and not (is_set or kind == "N"):
         raise BadRequest(f"{where}: ADD takes a number, to add to, or a set, to add elements to.")
     if action == "DELETE" and not is_set:
         raise BadRequest(f"{where}: DELETE with a Value removes elements of a set; leave Value out to remove it.")

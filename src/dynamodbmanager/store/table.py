@@ -25,9 +25,8 @@ from dynamodbmanager.errors import (
     PreconditionFailed,
     ServiceUnavailable,
 )
-from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
+from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE, VERSION_ATTRIBUTE
 from dynamodbmanager.store import expressions
-from dynamodbmanager.store.attributes import deserialize, serialize
 
 #: Attempts of a write that races other writers before the caller is told to retry.
 MAX_WRITE_ATTEMPTS = 5
@@ -70,19 +69,47 @@ def translate_client_error(exc: ClientError) -> Exception:
     return DependencyFailed(f"DynamoDB failed with {code or 'an unknown error'}.")
 
 
+#: The largest version the service reads as one of its own: 18 digits fit an entity tag and any int.
+_MAX_VERSION_DIGITS = 18
+
+
 def version_of(item: Mapping[str, Any] | None) -> int | None:
-    """The version of a typed item, None when absent (an item written before versions existed is 0)."""
+    """The version of a typed item, None when absent; 0 when it holds no version of the service's own.
+
+    An item that another writer made has no ``_version``, or one of another type (``{"S": "abc"}``) or value:
+    it is version 0, and the service's first write makes it version 1.
+    """
     if item is None:
         return None
     typed = item.get(VERSION_ATTRIBUTE)
-    try:
-        return int(typed["N"]) if isinstance(typed, dict) else 0
-    except (KeyError, ValueError):
+    text = typed.get("N") if isinstance(typed, dict) else None
+    if not isinstance(text, str) or not text.isdigit() or len(text) > _MAX_VERSION_DIGITS:
         return 0
+    return int(text)
 
 
-def _key(item_id: str) -> TypedItem:
-    return {KEY_ATTRIBUTE: {"S": item_id}}
+def key_of(key_value: Any) -> TypedItem:
+    """The typed key of the item whose key attribute holds ``key_value`` (plain)."""
+    return {KEY_ATTRIBUTE: {KEY_TYPE: key_value if KEY_TYPE != "N" else str(key_value)}}
+
+
+def version_condition(expected: int, names: dict[str, str], values: dict[str, Any]) -> str:
+    """The condition that the stored item is at version ``expected``, adding the placeholders it uses.
+
+    Version 0 is an existing item without a version of the service's own (no ``_version``, or one that is not
+    a positive number): ``If-Match: "0"`` must hold on every item the service reports as ``ETag: "0"``.
+    """
+    names[expressions.VERSION_NAME] = VERSION_ATTRIBUTE
+    if expected:
+        values[expressions.EXPECTED_VALUE] = {"N": str(expected)}
+        return f"{expressions.VERSION_NAME} = {expressions.EXPECTED_VALUE}"
+    names[expressions.KEY_NAME] = KEY_ATTRIBUTE
+    values[expressions.NUMBER_TYPE_VALUE] = {"S": "N"}
+    values[expressions.ONE_VALUE] = {"N": "1"}
+    return (
+        f"attribute_exists({expressions.KEY_NAME}) AND NOT (attribute_type({expressions.VERSION_NAME}, "
+        f"{expressions.NUMBER_TYPE_VALUE}) AND {expressions.VERSION_NAME} >= {expressions.ONE_VALUE})"
+    )
 
 
 class ItemTable:
@@ -145,21 +172,21 @@ class ItemTable:
         """
         believed: int | None = expected_version
         for _ in range(MAX_WRITE_ATTEMPTS):
-            own = (
-                f"attribute_not_exists({expressions.VERSION_NAME})"
-                if believed is None
-                else f"{expressions.VERSION_NAME} = {expressions.EXPECTED_VALUE}"
-            )
+            all_names: dict[str, str] = {**(names or {})}
+            all_values: dict[str, Any] = {**(values or {})}
+            if believed is None:
+                all_names[expressions.KEY_NAME] = KEY_ATTRIBUTE
+                own = f"attribute_not_exists({expressions.KEY_NAME})"
+            else:
+                own = version_condition(believed, all_names, all_values)
             params: dict[str, Any] = {
                 "Item": {**item, VERSION_ATTRIBUTE: {"N": str((believed or 0) + 1)}},
                 "ConditionExpression": f"({condition}) AND {own}" if condition else own,
-                "ExpressionAttributeNames": {**(names or {}), expressions.VERSION_NAME: VERSION_ATTRIBUTE},
+                "ExpressionAttributeNames": all_names,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
-            if believed is not None or values:
-                params["ExpressionAttributeValues"] = {**(values or {})}
-                if believed is not None:
-                    params["ExpressionAttributeValues"][expressions.EXPECTED_VALUE] = {"N": str(believed)}
+            if all_values:
+                params["ExpressionAttributeValues"] = all_values
             if return_values:
                 params["ReturnValues"] = return_values
             try:
@@ -177,70 +204,91 @@ class ItemTable:
         raise Conflict("The item kept changing under concurrent writes; retry.", code="ConcurrentModification")
 
     def update_versioned(self, params: dict[str, Any]) -> dict[str, Any]:
-        """UpdateItem with the version bump added to the caller's expression (typed parameters)."""
-        expression, names, values = expressions.with_version_increment(params["UpdateExpression"])
+        """UpdateItem with the version bump added to the caller's expression (typed parameters).
+
+        An item whose ``_version`` another writer made of another type cannot take the bump: DynamoDB refuses
+        it, and the update is made again with the version set to 1 on that condition.
+        """
+        try:
+            return self._update(params, reset_version=False)
+        except BadRequest:
+            current = self.call("get_item", Key=params["Key"], ConsistentRead=True).get("Item")
+            foreign = (current or {}).get(VERSION_ATTRIBUTE)
+            if foreign is None or "N" in foreign:
+                raise
+            return self._update(params, reset_version=True)
+
+    def _update(self, params: dict[str, Any], *, reset_version: bool) -> dict[str, Any]:
+        expression, names, values = expressions.with_version_increment(params["UpdateExpression"], reset_version)
         params = {
             **params,
             "UpdateExpression": expression,
             "ExpressionAttributeNames": {**params.get("ExpressionAttributeNames", {}), **names},
             "ExpressionAttributeValues": {**params.get("ExpressionAttributeValues", {}), **values},
         }
+        if reset_version:
+            params["ExpressionAttributeValues"][expressions.NUMBER_TYPE_VALUE] = {"S": "N"}
+            own = f"NOT attribute_type({expressions.VERSION_NAME}, {expressions.NUMBER_TYPE_VALUE})"
+            condition = params.get("ConditionExpression")
+            params["ConditionExpression"] = f"({condition}) AND {own}" if condition else own
         try:
             return self.call("update_item", **params)
         except ConditionFailed:
             raise Conflict("The condition of the request does not hold.") from None
 
-    def get(self, item_id: str) -> dict[str, Any] | None:
-        """The item with ``item_id`` as plain values (a strongly consistent read), or None."""
-        response = self.call("get_item", Key=_key(item_id), ConsistentRead=True)
-        item = response.get("Item")
-        return None if item is None else deserialize(item)
+    def get(self, key: TypedItem) -> TypedItem | None:
+        """The typed item with ``key`` (a strongly consistent read), or None."""
+        item: TypedItem | None = self.call("get_item", Key=key, ConsistentRead=True).get("Item")
+        return item
 
-    def create(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        """Store a new item (version 1); 409 when its id is taken."""
-        typed = serialize(item)
+    def create(self, item: TypedItem) -> TypedItem:
+        """Store a new typed item (version 1); 409 when its key is taken, whatever the item there holds."""
         try:
-            _, version = self.put_versioned(typed, must_be_new=True)
+            _, version = self.put_versioned(item, must_be_new=True)
         except Conflict:
-            raise Conflict(f"An item with id '{item[KEY_ATTRIBUTE]}' exists already.", code="ItemExists") from None
-        return {**item, VERSION_ATTRIBUTE: version}
+            shown = next(iter(item[KEY_ATTRIBUTE].values()))
+            raise Conflict(f"An item with {KEY_ATTRIBUTE} '{shown}' exists already.", code="ItemExists") from None
+        return {**item, VERSION_ATTRIBUTE: {"N": str(version)}}
 
     def replace(
-        self, item: Mapping[str, Any], *, expected_version: int | None = None, only_if_absent: bool = False
-    ) -> tuple[dict[str, Any], bool]:
-        """Create or replace an item; returns it and whether it was created."""
-        typed = serialize(item)
+        self, item: TypedItem, *, expected_version: int | None = None, only_if_absent: bool = False
+    ) -> tuple[TypedItem, bool]:
+        """Create or replace a typed item; returns it as stored and whether it was created."""
         if only_if_absent:
             return self.create(item), True
-        response, version = self.put_versioned(typed, expected_version=expected_version, return_values="ALL_OLD")
-        return {**item, VERSION_ATTRIBUTE: version}, "Attributes" not in response
+        response, version = self.put_versioned(item, expected_version=expected_version, return_values="ALL_OLD")
+        return {**item, VERSION_ATTRIBUTE: {"N": str(version)}}, "Attributes" not in response
 
-    def delete(self, item_id: str, *, expected_version: int | None = None) -> None:
+    def delete(self, key: TypedItem, *, expected_version: int | None = None) -> None:
         """Delete an item; 404 when absent, 412 when ``expected_version`` is not its version."""
+        names = {expressions.KEY_NAME: KEY_ATTRIBUTE}
+        values: dict[str, Any] = {}
+        condition = f"attribute_exists({expressions.KEY_NAME})"
+        if expected_version is not None:
+            condition += " AND " + version_condition(expected_version, names, values)
         params: dict[str, Any] = {
-            "Key": _key(item_id),
-            "ConditionExpression": "attribute_exists(#k)",
-            "ExpressionAttributeNames": {"#k": KEY_ATTRIBUTE},
+            "Key": key,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
-        if expected_version is not None:
-            params["ConditionExpression"] += f" AND {expressions.VERSION_NAME} = {expressions.EXPECTED_VALUE}"
-            params["ExpressionAttributeNames"][expressions.VERSION_NAME] = VERSION_ATTRIBUTE
-            params["ExpressionAttributeValues"] = {expressions.EXPECTED_VALUE: {"N": str(expected_version)}}
+        if values:
+            params["ExpressionAttributeValues"] = values
         try:
             self.call("delete_item", **params)
         except ConditionFailed as failed:
             if failed.old_item is None:
-                raise NotFound(f"No item has id '{item_id}'.") from None
+                shown = next(iter(key[KEY_ATTRIBUTE].values()))
+                raise NotFound(f"No item has {KEY_ATTRIBUTE} '{shown}'.") from None
             raise PreconditionFailed(_mismatch(version_of(failed.old_item), expected_version)) from None
 
-    def scan_page(self, limit: int, start_key: TypedItem | None) -> tuple[list[dict[str, Any]], TypedItem | None]:
-        """One page of at most ``limit`` items (plain) and the typed key to continue from, if any."""
+    def scan_page(self, limit: int, start_key: TypedItem | None) -> tuple[list[TypedItem], TypedItem | None]:
+        """One page of at most ``limit`` typed items and the typed key to continue from, if any."""
         params: dict[str, Any] = {"Limit": limit}
         if start_key is not None:
             params["ExclusiveStartKey"] = start_key
         response = self.call("scan", **params)
-        return [deserialize(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey")
+        return response.get("Items", []), response.get("LastEvaluatedKey")
 
 
 def _mismatch(current: int | None, expected: int | None) -> str:
