@@ -79,6 +79,8 @@ class ApiClient:
     base_url: str
     api_key: str | None = None
     timeout: float = 30.0
+    #: ``"dynamodb"`` to send and receive items as DynamoDB JSON (``?format=dynamodb``); plain JSON by default.
+    item_format: str | None = None
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -146,9 +148,15 @@ class ApiClient:
                 raise _error_of(reply.status, text)
             return reply
 
-    @staticmethod
-    def _item_path(item_id: str) -> str:
-        return "/items/" + quote(item_id, safe="")
+    def _query(self, **params: Any) -> str:
+        """The query string of an items request, with the item format when one is set."""
+        query = {name: value for name, value in params.items() if value is not None}
+        if self.item_format is not None:
+            query["format"] = self.item_format
+        return f"?{urlencode(query)}" if query else ""
+
+    def _item_path(self, item_id: str) -> str:
+        return "/items/" + quote(item_id, safe="") + self._query()
 
     @staticmethod
     def _if_match(version: int | None) -> dict[str, str]:
@@ -160,7 +168,7 @@ class ApiClient:
 
     def create(self, item: Mapping[str, Any]) -> Reply:
         """``POST /items``: a new item (409 when its id is taken); the server makes an id when it has none."""
-        return self.request("POST", "/items", item)
+        return self.request("POST", "/items" + self._query(), item)
 
     def put(
         self, item_id: str, item: Mapping[str, Any], *, if_match: int | None = None, create_only: bool = False
@@ -183,8 +191,7 @@ class ApiClient:
 
     def list_page(self, limit: int | None = None, cursor: str | None = None) -> Reply:
         """``GET /items``: one page, ``{"items": [...], "next_cursor": ...}``."""
-        query = {name: value for name, value in (("limit", limit), ("cursor", cursor)) if value is not None}
-        return self.request("GET", "/items" + (f"?{urlencode(query)}" if query else ""))
+        return self.request("GET", "/items" + self._query(limit=limit, cursor=cursor))
 
     def pages(self, limit: int | None = None, cursor: str | None = None) -> Iterator[list[dict[str, Any]]]:
         """Every page of items from ``cursor`` (the first page by default) to the last, following the cursor."""
