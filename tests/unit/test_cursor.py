@@ -42,3 +42,27 @@ def test_a_garbled_cursor_is_refused(mangle: object) -> None:
 def test_a_cursor_signed_with_another_key_is_refused() -> None:
     with pytest.raises(BadRequest):
         cursor.decode(cursor.encode({"id": {"S": "1"}}, b"other"), KEY)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        {"id": {"S": "中" * 682 + "x"}},
+        {"id": {"S": "\U0001f600" * 512}},
+        {"id": {"B": bytes(range(256)) * 8}},
+        {"id": {"N": "-1.2345678901234567890123456789012345678E+125"}},
+        {"pk": {"B": b"\xff" * 2048}, "sk": {"S": "é" * 512}},
+    ],
+    ids=["cjk", "emoji", "binary", "number", "largest-composite"],
+)
+def test_the_largest_keys_dynamodb_allows_round_trip_in_a_short_cursor(start: dict[str, dict[str, object]]) -> None:
+    schema = {name: next(iter(typed)) for name, typed in start.items()}
+    encoded = cursor.encode(start, KEY)
+    assert len(encoded) < 4400
+    assert cursor.decode(encoded, KEY, schema) == start
+
+
+def test_a_cursor_for_another_key_schema_is_refused() -> None:
+    encoded = cursor.encode({"id": {"N": "1"}}, KEY)
+    with pytest.raises(BadRequest):
+        cursor.decode(encoded, KEY)

@@ -116,3 +116,9 @@ def test_attribute_updates_become_one_expression() -> None:
 def test_malformed_attribute_updates_are_refused(updates: Any) -> None:
     with pytest.raises(BadRequest):
         expressions.from_attribute_updates(updates)
+
+
+def test_a_version_of_another_type_is_reset_to_1_as_the_last_set_action() -> None:
+    expression, names, values = expressions.with_version_increment("SET a = :a REMOVE b", reset_version=True)
+    assert expression == f"REMOVE b SET a = :a, {expressions.VERSION_RESET}"
+    assert (names, values) == ({"#dm_version": "_version"}, {":dm_one": {"N": "1"}})
