@@ -72,10 +72,18 @@ class PayloadTooLarge(ServiceError):
 
 
 class UnsupportedMediaType(ServiceError):
-    """The body is declared as something other than JSON."""
+    """The body is declared as something other than JSON; to a PATCH, ``Accept-Patch`` names the patch type."""
 
     status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     code = "UnsupportedMediaType"
+
+    def __init__(self, message: str, *, code: str | None = None, accept_patch: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.accept_patch = accept_patch
+
+    def headers(self) -> dict[str, str]:
+        """``Accept-Patch`` when the refused body was a patch (RFC 5789 §2.2)."""
+        return {} if self.accept_patch is None else {"Accept-Patch": self.accept_patch}
 
 
 class UnprocessableEntity(ServiceError):

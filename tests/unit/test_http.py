@@ -101,7 +101,8 @@ def test_traversal_and_encoded_slashes_are_refused(path: str) -> None:
 def test_entity_tags() -> None:
     assert etag(3) == '"3"'
     assert parse_etags('"3"', "If-Match") == {3}
-    assert parse_etags('W/"3", "4"', "If-Match") == {3, 4}
+    assert parse_etags('W/"3", "4"', "If-Match") == {4}
+    assert parse_etags('W/"3", "4"', "If-None-Match", weak=True) == {3, 4}
     assert parse_etags("*", "If-Match") == ANY
     assert parse_etags('"abc"', "If-Match") == set()
 
@@ -121,3 +122,10 @@ def test_cors_echoes_only_configured_origins() -> None:
     assert "If-Match" in preflight["Access-Control-Allow-Headers"]
     assert CorsPolicy(["*"]).headers(None)["Access-Control-Allow-Origin"] == "*"
     assert CorsPolicy([]).headers("https://app.example") == {}
+
+
+@pytest.mark.parametrize("origins", [["https://app.example"], ["*"]])
+def test_preflight_allows_every_request_header_the_api_reads(origins: list[str]) -> None:
+    preflight = CorsPolicy(origins).preflight_headers("https://app.example", ["POST"])
+    allowed = {name.strip().lower() for name in preflight["Access-Control-Allow-Headers"].split(",")}
+    assert {"content-type", "if-match", "if-none-match", "idempotency-key", "x-correlation-id"} <= allowed

@@ -81,6 +81,9 @@ class App:
         response.headers.update(self.cors.headers(request.header("origin")))
         response.headers["X-Correlation-Id"] = correlation_id
         if request.method == "HEAD":
+            if response.status not in (204, 304):
+                # HEAD answers with GET's headers (RFC 9110 §9.3.2), so the length is that of GET's body.
+                response.headers["Content-Length"] = str(len(response.body.encode("utf-8", "replace")))
             response.body = ""
         self._observe(request, response, started)
         return response.to_result(payload_format)
@@ -91,7 +94,9 @@ class App:
             allowed = self.router.allowed(request.path)
             if allowed is None:
                 self.router.resolve("GET", request.path)  # raises the 404 with its message
-            return empty_response(204, self.cors.preflight_headers(request.header("origin"), allowed or ()))
+            methods = allowed or ()
+            headers = {"Allow": ", ".join(methods), **self.cors.preflight_headers(request.header("origin"), methods)}
+            return empty_response(204, headers)
         match = self.router.resolve(request.method, request.path)
         return match.handler(request, match.params)
 

@@ -14,6 +14,8 @@ JSON_TYPES = frozenset({"application/json"})
 #: ``curl --data @file`` sends this type; the RPC endpoint has always taken its body as JSON whatever the type.
 RPC_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded", "text/plain"})
 MERGE_PATCH_TYPES = frozenset({"application/merge-patch+json", "application/json"})
+#: What a 415 to a PATCH names in ``Accept-Patch``: the patch format (RFC 7396).
+MERGE_PATCH = "application/merge-patch+json"
 
 
 def media_type(request: Request) -> str | None:
@@ -28,7 +30,10 @@ def json_object(request: Request, accepted: frozenset[str] = JSON_TYPES, what: s
     """The body as a JSON object; 415 for another media type, 400 for anything but an object."""
     declared = media_type(request)
     if declared is not None and declared not in accepted:
-        raise UnsupportedMediaType(f"Content-Type {declared} is not accepted here; send {', '.join(sorted(accepted))}.")
+        raise UnsupportedMediaType(
+            f"Content-Type {declared} is not accepted here; send {', '.join(sorted(accepted))}.",
+            accept_patch=MERGE_PATCH if accepted == MERGE_PATCH_TYPES else None,
+        )
     if not request.body.strip():
         raise BadRequest(f"{what} is empty; send a JSON object.", code="InvalidJson")
     value = jsoncodec.loads(request.body)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 #: Request headers a browser may send; what the API reads plus what API Gateway and SDKs add.
 ALLOWED_HEADERS = (
     "Content-Type, Authorization, X-Api-Key, X-Amz-Date, X-Amz-Security-Token, "
-    "If-Match, If-None-Match, X-Correlation-Id"
+    "If-Match, If-None-Match, Idempotency-Key, X-Correlation-Id"
 )
 #: Response headers a script may read.
 EXPOSED_HEADERS = "ETag, Location, Retry-After, X-Correlation-Id"

@@ -6,6 +6,7 @@ import base64
 import time
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 #: The stage the local gateway serves under, as the Terraform's default stage.
 DEFAULT_STAGE = "dev"
@@ -34,8 +35,8 @@ def build_event(
 ) -> dict[str, Any]:
     """The event API Gateway would send for this request to a ``{proxy+}`` resource.
 
-    ``path`` is the path the client called; under the stage prefix it is stripped from ``path`` and kept
-    in ``requestContext.path``, as on AWS.
+    ``path`` is the path the client called, percent-encoded as sent; under the stage prefix it is stripped from
+    ``path`` and kept in ``requestContext.path``, as on AWS. Only ``pathParameters`` are decoded, as on AWS.
     """
     with_stage, route_path = split_stage(path, stage)
     single_headers: dict[str, str] = {}
@@ -64,7 +65,7 @@ def build_event(
         "multiValueHeaders": multi_headers or None,
         "queryStringParameters": single_query or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": {"proxy": route_path.lstrip("/")} if route_path != "/" else None,
+        "pathParameters": {"proxy": unquote(route_path.lstrip("/"))} if route_path != "/" else None,
         "stageVariables": None,
         "requestContext": {
             "accountId": "000000000000",

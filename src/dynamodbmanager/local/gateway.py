@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
@@ -27,6 +28,8 @@ MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 #: Routes the Terraform leaves open without an API key, as ``(resource path, method)``; CORS preflight is
 #: always open. The infrastructure tests check that the applied API has exactly these.
 PUBLIC_ROUTES = frozenset({("/health", "GET"), ("/console", "GET"), ("/console/{proxy+}", "GET")})
+#: Characters a path keeps as they are; ``%`` too, so the client's own escapes stay as sent.
+_PATH_SAFE = "/%:@!$&'()*+,;="
 log = logging.getLogger("dynamodbmanager.local")
 
 
@@ -36,6 +39,23 @@ def _resource_matches(resource: str, path: str) -> bool:
         prefix = resource.removesuffix("{proxy+}")
         return path.startswith(prefix) and len(path) > len(prefix)
     return path == resource
+
+
+def _raw_path(request: Request) -> str:
+    """The path as the client sent it, still percent-encoded, as API Gateway hands it to the function.
+
+    werkzeug's ``request.path`` is decoded already, and the function decodes path parameters itself (as it must
+    for API Gateway's events), so passing the decoded path on would decode ``%2541`` twice.
+    """
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        return quote(request.path, safe=_PATH_SAFE.replace("%", ""))
+    target = raw.partition("?")[0]
+    if not target.startswith("/"):
+        target = urlsplit(target).path  # the absolute form, http://host/path
+    # WSGI carries the request line's bytes as latin-1 text; bytes a client sent unescaped are escaped here.
+    path = quote(target.encode("latin-1", "replace"), safe=_PATH_SAFE)
+    return path if path.startswith("/") else f"/{path}"
 
 
 def _gateway_error(status: int, message: str) -> Response:
@@ -66,7 +86,8 @@ class LocalGateway:
 
     def respond(self, request: Request) -> Response:
         """The response to one HTTP request."""
-        if self._needs_key(request.method, request.path) and request.headers.get("x-api-key") != self.api_key:
+        path = _raw_path(request)
+        if self._needs_key(request.method, path) and request.headers.get("x-api-key") != self.api_key:
             return _gateway_error(403, "Forbidden")
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
             return _gateway_error(413, "Request Too Long")
@@ -75,7 +96,7 @@ class LocalGateway:
             return _gateway_error(413, "Request Too Long")
         event = build_event(
             method=request.method,
-            path=request.path,
+            path=path,
             headers=list(request.headers.items()),
             query=list(request.args.items(multi=True)),
             body=body,
@@ -87,11 +108,15 @@ class LocalGateway:
         except InvocationError as exc:
             log.error("invocation failed: %s", exc)
             return _gateway_error(502, "Internal server error")
-        return self._to_response(result)
+        return self._to_response(result, request.method)
 
     @staticmethod
-    def _to_response(result: Any) -> Response:
-        """The function's proxy result as an HTTP response; a malformed one is a 502, as on AWS."""
+    def _to_response(result: Any, method: str) -> Response:
+        """The function's proxy result as an HTTP response; a malformed one is a 502, as on AWS.
+
+        The body's own length goes on the wire, but for ``HEAD``, whose empty body stands for the ``GET`` one:
+        there the function's ``Content-Length`` is the one to send.
+        """
         if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
             log.error("malformed Lambda proxy response: %.200r", result)
             return _gateway_error(502, "Internal server error")
@@ -106,6 +131,8 @@ class LocalGateway:
         for name, values in (result.get("multiValueHeaders") or {}).items():
             for value in values:
                 response.headers.add(name, str(value))
+        if method != "HEAD":
+            response.headers["Content-Length"] = str(len(response.get_data()))
         if "Content-Type" not in (result.get("headers") or {}) and not body:
             response.headers.remove("Content-Type")
         return response
