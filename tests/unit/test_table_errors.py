@@ -64,5 +64,5 @@ class _FailingClient:
 def test_network_failures_are_503(error: Exception) -> None:
     table = ItemTable(_FailingClient(error), "anything")
     with pytest.raises(ServiceUnavailable) as caught:
-        table.get("1")
+        table.get({"id": {"S": "1"}})
     assert caught.value.headers()["Retry-After"] == "1"
