@@ -319,3 +319,16 @@ def test_an_item_over_400_kb_with_its_version_is_a_413_that_writes_nothing(stack
     reply = call("PUT", url(stack, item_id), {"id": item_id, "blob": blob})
     assert (reply.status, reply.json()["error"]["code"]) == (413, "ItemTooLarge")
     assert stored(stack, item_id) is None
+
+
+def test_a_plain_set_operation_on_a_set_says_how_to_send_it_typed(stack: RunningStack) -> None:
+    item_id, item = put_foreign(stack)
+    update = {
+        "Key": {"id": item_id},
+        "UpdateExpression": "ADD ss :t",
+        "ExpressionAttributeValues": {":t": ["c"]},
+    }
+    reply = call("POST", f"{stack.url}/dynamodbmanager", {"operation": "update", "payload": update})
+    assert reply.status == 400, reply.body
+    assert '"format": "dynamodb"' in reply.json()["error"]["message"]
+    assert stored(stack, item_id) == expected(item)

@@ -143,6 +143,10 @@ def from_attribute_updates(updates: Any, typed: bool = False) -> tuple[str, dict
     return expression, names, values
 
 
+#: Plain JSON has no sets (nor binary): the form that has them.
+SETS_HINT = ' Plain JSON has no sets or binary: send the request as DynamoDB JSON ("format": "dynamodb").'
+
+
 def _kind(value: Any, typed: bool) -> str:
     """The DynamoDB type of a plain or typed value, as far as ADD and DELETE care (N or a set, else other)."""
     if typed:
@@ -158,6 +162,8 @@ def _check_add_or_delete(action: str, kind: str, where: str) -> None:
     """ADD takes a number or a set, DELETE a set: refused here with a message, not by DynamoDB."""
     is_set = kind in ("SS", "NS", "BS")
     if action == "ADD" and not (is_set or kind == "N"):
-        raise BadRequest(f"{where}: ADD takes a number, to add to, or a set, to add elements to.")
+        raise BadRequest(f"{where}: ADD takes a number, to add to, or a set, to add elements to.{SETS_HINT}")
     if action == "DELETE" and not is_set:
-        raise BadRequest(f"{where}: DELETE with a Value removes elements of a set; leave Value out to remove it.")
+        raise BadRequest(
+            f"{where}: DELETE with a Value removes elements of a set; leave Value out to remove it.{SETS_HINT}"
+        )

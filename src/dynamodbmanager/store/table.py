@@ -61,7 +61,11 @@ def translate_client_error(exc: ClientError) -> Exception:
     if code == "ConditionalCheckFailedException":
         return ConditionFailed(exc.response.get("Item"))
     if code == "ValidationException":
-        return BadRequest(f"DynamoDB refused the request: {error.get('Message', 'invalid parameters')}")
+        message = str(error.get("Message", "invalid parameters"))
+        # A set operator given a list: the caller's plain JSON could not say "set".
+        lowered = message.lower()
+        hint = expressions.SETS_HINT if "operand" in lowered and "type" in lowered else ""
+        return BadRequest(f"DynamoDB refused the request: {message}{hint}")
     if code in _RETRYABLE_CODES:
         return ServiceUnavailable("DynamoDB is busy; retry after the delay in Retry-After.", code="Throttled")
     if code == "ResourceNotFoundException":
