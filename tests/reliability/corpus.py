@@ -788,6 +788,24 @@ def build(table_name: str) -> list[Case]:
             400,
             "ValidationError",
         ),
+        rpc(
+            "FilterExpression of 220 KB",
+            rpc_body("list", {"FilterExpression": " OR ".join(["attribute_exists(a)"] * 10_000)}),
+            400,
+            "ValidationError",
+        ),
+        rpc(
+            "IN with 101 operands",
+            rpc_body(
+                "list",
+                {
+                    "FilterExpression": "a IN (" + ", ".join([":v"] * 101) + ")",
+                    "ExpressionAttributeValues": {":v": 1},
+                },
+            ),
+            400,
+            "ValidationError",
+        ),
         rest("list in an unknown format", "GET", "/items", 400, "ValidationError", query="format=xml"),
         rest(
             "typed PUT with invalid base64",

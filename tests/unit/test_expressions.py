@@ -122,3 +122,45 @@ def test_a_version_of_another_type_is_reset_to_1_as_the_last_set_action() -> Non
     expression, names, values = expressions.with_version_increment("SET a = :a REMOVE b", reset_version=True)
     assert expression == f"REMOVE b SET a = :a, {expressions.VERSION_RESET}"
     assert (names, values) == ({"#dm_version": "_version"}, {":dm_one": {"N": "1"}})
+
+
+def _limits(**expressions_: str) -> None:
+    expressions.check_limits(expressions_, None, None)
+
+
+def test_an_expression_of_4_kb_is_accepted_and_one_byte_more_refused() -> None:
+    _limits(FilterExpression="a = :v" + " " * (4096 - 6))
+    with pytest.raises(BadRequest, match="4096"):
+        _limits(FilterExpression="a = :v" + " " * (4096 - 5))
+
+
+def test_300_operators_are_accepted_and_301_refused() -> None:
+    conditions = " OR ".join(["a=:v"] * 150)  # 150 comparisons and 149 ORs: 299
+    _limits(FilterExpression=f"{conditions} OR b")  # 300
+    with pytest.raises(BadRequest, match="301 operators"):
+        _limits(FilterExpression=f"{conditions} OR size(b)")
+
+
+def test_the_set_clause_assignment_is_not_counted_as_an_operator() -> None:
+    sums = ",".join(f"a{n}=:v+:v" for n in range(300))  # 300 additions
+    _limits(UpdateExpression=f"SET {sums}")
+    with pytest.raises(BadRequest, match="301 operators"):
+        _limits(UpdateExpression=f"SET {sums}, b = if_not_exists(b, :v)")
+
+
+def test_in_takes_at_most_100_operands() -> None:
+    _limits(FilterExpression="a IN (" + ", ".join([":v"] * 100) + ")")
+    with pytest.raises(BadRequest, match="101 operands"):
+        _limits(ConditionExpression="a IN (" + ", ".join([":v"] * 101) + ")")
+
+
+def test_a_placeholder_of_255_bytes_is_accepted_and_256_refused() -> None:
+    expressions.check_limits({}, {"#" + "n" * 254: "a"}, {":" + "v" * 254: {"S": "x"}})
+    with pytest.raises(BadRequest, match="256 bytes"):
+        expressions.check_limits({}, {"#" + "n" * 255: "a"}, None)
+
+
+def test_substitution_variables_over_2_mb_in_all_are_refused() -> None:
+    values = {f":v{n}": {"S": "x" * 1024 * 1024} for n in range(2)}
+    with pytest.raises(BadRequest, match="2 MB"):
+        expressions.check_limits({}, None, values)

@@ -85,6 +85,7 @@ def _common(operation: str, payload: dict[str, Any], form: str) -> dict[str, Any
         if not isinstance(values, dict):
             raise BadRequest("ExpressionAttributeValues must map each :placeholder to a value.")
         params["ExpressionAttributeValues"] = formats.values_in(values, form, "ExpressionAttributeValues")
+    expressions.check_limits({name: params[name] for name in _EXPRESSIONS if name in params}, names, values)
     expressions.check_placeholders((payload.get(e) for e in _EXPRESSIONS), names, values)
     if "ReturnValues" in payload:
         allowed = _RETURN_VALUES[operation]

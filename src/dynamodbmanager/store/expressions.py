@@ -35,6 +35,54 @@ VERSION_SET = f"{VERSION_NAME} = if_not_exists({VERSION_NAME}, {ZERO_VALUE}) + {
 VERSION_RESET = f"{VERSION_NAME} = {ONE_VALUE}"
 
 
+#: DynamoDB's limits on expression parameters, from "Constraints in Amazon DynamoDB", section "Expression
+#: parameters": https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-expression-parameters
+MAX_EXPRESSION_BYTES = 4 * 1024
+MAX_PLACEHOLDER_BYTES = 255
+MAX_SUBSTITUTION_BYTES = 2 * 1024 * 1024
+MAX_OPERATORS = 300
+MAX_IN_OPERANDS = 100
+#: What counts as an operator or a function: comparisons, logical and arithmetic operators, and any call.
+_OPERATOR = re.compile(r"<>|<=|>=|[=<>+-]|\b(?:AND|OR|NOT|BETWEEN|IN)\b|\b(?!IN\b)[A-Za-z_]+\s*\(", re.IGNORECASE)
+#: The SET clause's own ``=`` between an attribute and its new value is an assignment, not a comparison.
+_ASSIGNMENT = re.compile(r"(?:^|,|\bSET\b)\s*[#\w.\[\]]+\s*=", re.IGNORECASE)
+_IN_LIST = re.compile(r"\bIN\s*\(([^()]*)\)", re.IGNORECASE)
+
+
+def check_limits(
+    expressions: Mapping[str, str], names: Mapping[str, Any] | None, values: Mapping[str, Any] | None
+) -> None:
+    """Refuse up front, with a 400 naming the limit, what DynamoDB's expression constraints refuse."""
+    for parameter, expression in expressions.items():
+        size = len(expression.encode("utf-8", "surrogatepass"))
+        if size > MAX_EXPRESSION_BYTES:
+            raise BadRequest(f"{parameter} is {size} bytes; DynamoDB allows at most {MAX_EXPRESSION_BYTES} (4 KB).")
+        operators = len(_OPERATOR.findall(expression))
+        if parameter == "UpdateExpression":
+            operators -= len(_ASSIGNMENT.findall(expression))
+        if operators > MAX_OPERATORS:
+            raise BadRequest(
+                f"{parameter} has {operators} operators and functions; DynamoDB allows at most {MAX_OPERATORS}."
+            )
+        for operands in _IN_LIST.findall(expression):
+            count = operands.count(",") + 1
+            if count > MAX_IN_OPERANDS:
+                raise BadRequest(f"{parameter} gives IN {count} operands; DynamoDB allows at most {MAX_IN_OPERANDS}.")
+    total = 0
+    for kind, placeholders in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
+        for placeholder, value in (placeholders or {}).items():
+            length = len(str(placeholder).encode("utf-8", "surrogatepass"))
+            if length > MAX_PLACEHOLDER_BYTES:
+                raise BadRequest(
+                    f"{kind} has a placeholder of {length} bytes; DynamoDB allows at most {MAX_PLACEHOLDER_BYTES}."
+                )
+            total += length + len(str(value).encode("utf-8", "surrogatepass"))
+    if total > MAX_SUBSTITUTION_BYTES:
+        raise BadRequest(
+            f"The substitution variables total {total} bytes; DynamoDB allows at most {MAX_SUBSTITUTION_BYTES} (2 MB)."
+        )
+
+
 def check_placeholders(
     expressions: Iterable[str | None],
     names: Mapping[str, Any] | None,
