@@ -7,6 +7,7 @@ past it gets API Gateway's 502); so a 503 answer also proves the request finishe
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,3 +180,27 @@ def test_a_throttled_idempotent_create_is_a_503_and_its_retry_writes_once(
     again = call("POST", f"{proxied.url}/items", {"id": item_id}, key)
     assert (first.status, again.status, again.body) == (201, 201, first.body)
     assert _stored(proxied, item_id) == {"id": {"S": item_id}, "_version": {"N": "1"}}
+
+
+def test_a_create_cut_short_by_the_function_timeout_can_be_retried_with_its_key(
+    lambda_zip: Path,
+    emulator: Emulator,
+    proxy: FaultProxy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DynamoDB slower than the function's timeout: the function dies holding its idempotency record in progress.
+    monkeypatch.setenv("DYNAMODB_READ_TIMEOUT", "10")
+    stack = start_stack(
+        lambda_zip, emulator, TABLE, tmp_path / "local.log", "--emulator-url", proxy.url, "--function-timeout", "3"
+    )
+    try:
+        item_id, key = f"timed-out-{uuid.uuid4()}", {"Idempotency-Key": f"key-{uuid.uuid4()}"}
+        proxy.inject(Fault("PutItem", delay=4.5, times=1))
+        assert call("POST", f"{stack.url}/items", {"id": item_id}, key).status == 502
+        time.sleep(2.5)  # the held PutItem reaches DynamoDB: the record is in progress, with the invocation's expiry
+        retried = call("POST", f"{stack.url}/items", {"id": item_id}, key)
+        assert retried.status == 201, retried.body
+        assert _stored(stack, item_id) == {"id": {"S": item_id}, "_version": {"N": "1"}}
+    finally:
+        stack.process.stop()

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from dynamodbmanager.config import DEFAULT_IDEMPOTENCY_TABLE_NAME
+from dynamodbmanager.local.events import build_event
 from tests.conftest import ROOT
 from tests.httpclient import call
 
 if TYPE_CHECKING:
+    from dynamodbmanager.api.app import App
     from tests.conftest import RunningStack
 
 pytestmark = pytest.mark.integration
@@ -134,3 +136,30 @@ def test_a_request_without_the_header_never_imports_the_idempotency_utility() ->
         [sys.executable, "-c", probe], input=json.dumps(event), capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr
+
+
+def _create_as(app: App, caller: str, key: str) -> dict[str, Any]:
+    """``POST /items`` without an id, as API Gateway hands it over for the API key ``caller``."""
+    event = build_event(
+        method="POST",
+        path="/items",
+        headers=[("Content-Type", "application/json"), ("Idempotency-Key", key)],
+        query=[],
+        body=b'{"name": "scoped"}',
+        source_ip="203.0.113.10",
+        stage="$default",
+        api_key_id=caller,
+    )
+    result = app.handle(event, None)
+    assert result["statusCode"] == 201, result["body"]
+    answer: dict[str, Any] = json.loads(result["body"])
+    return answer
+
+
+def test_keys_are_scoped_by_the_caller_api_gateway_authenticated(direct_app: App) -> None:
+    key = f"key-{uuid.uuid4()}"
+    mine, again = _create_as(direct_app, "key-id-a", key), _create_as(direct_app, "key-id-a", key)
+    theirs = _create_as(direct_app, "key-id-b", key)
+    assert again == mine
+    # Another client's same key and body is another creation: it never sees the first client's item.
+    assert theirs["id"] != mine["id"]

@@ -66,6 +66,7 @@ class App:
         started = time.perf_counter()
         payload_format = FORMAT_V2 if event.get("version") == FORMAT_V2 else "1.0"
         request = from_event(event)
+        request.lambda_context = context
         correlation_id = self._correlation_id(request, context)
         self.logger.append_keys(request_id=request.request_id, correlation_id=correlation_id)
         try:

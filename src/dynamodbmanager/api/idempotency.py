@@ -3,7 +3,10 @@
 AWS Lambda Powertools' idempotency utility keeps each key's outcome in its own DynamoDB table for an hour:
 a retry with the same key and body gets the stored response without writing again; the same key with
 another body is a 422; a retry while the first is still running is a 409. A failed creation is not
-kept, so its retry runs again. Powertools' idempotency code is imported on the first request that
+kept, so its retry runs again, and neither is one the function's timeout cut short: the record in progress
+expires with the invocation (Powertools reads the Lambda context's remaining time). Keys are scoped by the
+caller API Gateway authenticated (the API key's id, the IAM principal, a JWT's subject), so one client's key
+never replays or blocks another's. Powertools' idempotency code is imported on the first request that
 carries the header: requests without it, and the cold start, never pay for it.
 """
 
@@ -35,8 +38,17 @@ class IdempotentCreation:
         self._scope = scope
         self._persistence: Any = None
 
-    def run(self, key: str, operation: str, body: bytes, create: Callable[[], Response]) -> Response:
-        """``create()``'s response, or the one stored for ``key`` when the same creation ran before."""
+    def run(
+        self,
+        key: str,
+        operation: str,
+        body: bytes,
+        create: Callable[[], Response],
+        *,
+        caller: str = "",
+        lambda_context: Any = None,
+    ) -> Response:
+        """``create()``'s response, or the one stored for ``key`` when the same creation by ``caller`` ran before."""
         if not _VALID_KEY.match(key):
             raise BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.", code="InvalidIdempotencyKey")
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -50,16 +62,20 @@ class IdempotentCreation:
             response = create()
             return {"status": response.status, "headers": response.headers, "body": response.body}
 
+        config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="body",
+            expires_after_seconds=EXPIRES_AFTER_SECONDS,
+        )
+        if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+            config.register_lambda_context(lambda_context)
+        scope = f"{self._scope}.{caller}" if caller else self._scope
         create_once: Callable[..., dict[str, Any]] = idempotent_function(
             create_and_keep,
             data_keyword_argument="request",
             persistence_store=self._persistence_layer(),
-            config=IdempotencyConfig(
-                event_key_jmespath="key",
-                payload_validation_jmespath="body",
-                expires_after_seconds=EXPIRES_AFTER_SECONDS,
-            ),
-            key_prefix=f"{self._scope}.{operation}",
+            config=config,
+            key_prefix=f"{scope}.{operation}",
         )
         try:
             stored = create_once(request={"key": key, "body": hashlib.sha256(body).hexdigest()})

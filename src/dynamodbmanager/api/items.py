@@ -158,7 +158,14 @@ class ItemsApi:
         form = _format(request)
         if self._idempotency is not None and (key := request.header(IDEMPOTENCY_KEY)) is not None:
             fingerprint = request.body if form == formats.PLAIN else b"format=dynamodb\n" + request.body
-            return self._idempotency.run(key, request.operation, fingerprint, lambda: self._create(request, form))
+            return self._idempotency.run(
+                key,
+                request.operation,
+                fingerprint,
+                lambda: self._create(request, form),
+                caller=request.caller,
+                lambda_context=request.lambda_context,
+            )
         return self._create(request, form)
 
     def _create(self, request: Request, form: str) -> Response:

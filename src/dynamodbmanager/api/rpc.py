@@ -141,7 +141,12 @@ class RpcApi:
         key = request.header(IDEMPOTENCY_KEY) if operation == "create" else None
         if key is not None and self._idempotency is not None:
             return self._idempotency.run(
-                key, request.operation, request.body, lambda: self._run(operation, payload, form)
+                key,
+                request.operation,
+                request.body,
+                lambda: self._run(operation, payload, form),
+                caller=request.caller,
+                lambda_context=request.lambda_context,
             )
         return self._run(operation, payload, form)
 

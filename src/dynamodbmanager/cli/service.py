@@ -154,7 +154,12 @@ def register(commands: Any) -> None:
     )
     local.add_argument("--emulator-url", help="use this running moto_server instead of starting one")
     local.add_argument("--emulator-port", type=int, help="port for the emulator started here (default: a free one)")
-    local.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="require this x-api-key")
+    local.add_argument(
+        "--api-key",
+        default=os.environ.get(API_KEY_VARIABLE),
+        help=f"require this x-api-key on all but the public routes (default: ${API_KEY_VARIABLE}, "
+        "which keeps the key out of ps)",
+    )
     local.add_argument("--cors-origins", default="*", help="allowed CORS origins, comma-separated (default: *)")
     local.add_argument("--log-level", default="INFO", help="the function's log level (default: INFO)")
     local.add_argument("--function-timeout", type=float, default=10.0, help="seconds per invocation (default: 10)")

@@ -30,6 +30,10 @@ class Request:
     payload_format: str = FORMAT_V1
     #: What the request does (``rpc.create``, ``items.get``), set by the route that serves it; for logs and metrics.
     operation: str = ""
+    #: Who API Gateway says is calling: ``apikey:<id>``, ``iam:<arn>``, ``jwt:<sub>``; empty when it says nothing.
+    caller: str = ""
+    #: The Lambda context of the invocation (its remaining time bounds an idempotency record in progress).
+    lambda_context: Any = None
 
     def header(self, name: str) -> str | None:
         """A header's value by case-insensitive name."""
@@ -80,6 +84,21 @@ def _strip_stage(path: str, stage: str | None) -> tuple[str, str]:
     return "", path
 
 
+def _caller(context: dict[str, Any]) -> str:
+    """The caller API Gateway authenticated: the API key's id, the IAM principal, or a JWT's subject."""
+    identity = context.get("identity") or {}
+    authorizer = context.get("authorizer") or {}
+    iam = authorizer.get("iam") or {}
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    if identity.get("apiKeyId"):
+        return f"apikey:{identity['apiKeyId']}"
+    if identity.get("userArn") or iam.get("userArn"):
+        return f"iam:{identity.get('userArn') or iam.get('userArn')}"
+    if claims.get("sub"):
+        return f"jwt:{claims['sub']}"
+    return ""
+
+
 def from_event(event: dict[str, Any]) -> Request:
     """The request an API Gateway proxy event describes, without its body (see :func:`decode_body`)."""
     context = event.get("requestContext") or {}
@@ -102,6 +121,7 @@ def from_event(event: dict[str, Any]) -> Request:
             query=query,
             request_id=str(context.get("requestId", "")),
             payload_format=FORMAT_V2,
+            caller=_caller(context),
         )
     else:
         path = event.get("path") or "/"
@@ -122,5 +142,6 @@ def from_event(event: dict[str, Any]) -> Request:
             headers=headers,
             query=query,
             request_id=str(context.get("requestId", "")),
+            caller=_caller(context),
         )
     return request

@@ -32,6 +32,7 @@ def build_event(
     source_ip: str,
     stage: str = DEFAULT_STAGE,
     resource: str = "/{proxy+}",
+    api_key_id: str | None = None,
 ) -> dict[str, Any]:
     """The event API Gateway would send for this request to a ``{proxy+}`` resource.
 
@@ -72,7 +73,11 @@ def build_event(
             "apiId": "local",
             "domainName": single_headers.get("Host", "127.0.0.1"),
             "httpMethod": method,
-            "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent")},
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": single_headers.get("User-Agent"),
+                **({"apiKeyId": api_key_id} if api_key_id else {}),
+            },
             "path": f"/{stage}{route_path}" if with_stage else route_path,
             "protocol": "HTTP/1.1",
             "requestId": request_id,

@@ -7,9 +7,11 @@ prefix, with API Gateway's own answers where the function is never reached (403 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from werkzeug.wrappers import Request, Response
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 #: Lambda's limit on a synchronous invocation's request payload.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 #: Routes the Terraform leaves open without an API key, as ``(resource path, method)``; CORS preflight is
 #: always open. The infrastructure tests check that the applied API has exactly these.
 PUBLIC_ROUTES = frozenset({("/health", "GET"), ("/console", "GET"), ("/console/{proxy+}", "GET")})
@@ -58,6 +61,21 @@ def _raw_path(request: Request) -> str:
     return path if path.startswith("/") else f"/{path}"
 
 
+def _read_bounded(stream: IO[bytes], limit: int) -> bytes | None:
+    """The request body, read a chunk at a time up to ``limit`` bytes; None as soon as it is longer.
+
+    A chunked body has no Content-Length to check first, so the read itself is what is bounded.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while chunk := stream.read(min(_READ_CHUNK, limit + 1 - size)):
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(parts)
+
+
 def _gateway_error(status: int, message: str) -> Response:
     """An answer from API Gateway itself, in its own shape ``{"message": ...}``."""
     return Response(json.dumps({"message": message}), status, {"Content-Type": "application/json"})
@@ -70,6 +88,8 @@ class LocalGateway:
         self.invoker = invoker
         self.stage = stage
         self.api_key = api_key
+        #: What API Gateway puts in ``requestContext.identity.apiKeyId``: an id of the key, never the key.
+        self.api_key_id = None if api_key is None else "local-" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
     def _needs_key(self, method: str, path: str) -> bool:
         _, route_path = split_stage(path, self.stage)
@@ -87,12 +107,15 @@ class LocalGateway:
     def respond(self, request: Request) -> Response:
         """The response to one HTTP request."""
         path = _raw_path(request)
-        if self._needs_key(request.method, path) and request.headers.get("x-api-key") != self.api_key:
+        needs_key = self._needs_key(request.method, path)
+        if needs_key and not hmac.compare_digest(
+            request.headers.get("x-api-key", "").encode(), (self.api_key or "").encode()
+        ):
             return _gateway_error(403, "Forbidden")
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
             return _gateway_error(413, "Request Too Long")
-        body = request.get_data(cache=False)
-        if len(body) > MAX_PAYLOAD_BYTES:
+        body = _read_bounded(request.stream, MAX_PAYLOAD_BYTES)
+        if body is None:
             return _gateway_error(413, "Request Too Long")
         event = build_event(
             method=request.method,
@@ -102,6 +125,7 @@ class LocalGateway:
             body=body,
             source_ip=request.remote_addr or "127.0.0.1",
             stage=self.stage,
+            api_key_id=self.api_key_id if needs_key else None,
         )
         try:
             result = self.invoker.invoke(event)

@@ -11,6 +11,7 @@ import json
 import os
 import struct
 import sys
+import time
 import traceback
 
 _HEADER = struct.Struct("!I")
@@ -27,10 +28,11 @@ class _Context:
         self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = "local"
-        self._timeout_ms = timeout_ms
+        self._deadline = time.monotonic() + timeout_ms / 1000
 
     def get_remaining_time_in_millis(self) -> int:
-        return self._timeout_ms
+        """Milliseconds left before the invocation's timeout, as Lambda counts them down."""
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def _read_exactly(fd: int, size: int) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from dynamodbmanager.local.gateway import LocalGateway
 from dynamodbmanager.local.invoker import Invoker, runtime_libraries
 from dynamodbmanager.local.processes import LOOPBACK, port_is_free
 from dynamodbmanager.schema import idempotency_table_definition
+
+#: Settings of the function's DynamoDB client that a developer may set in the environment of ``local``.
+DYNAMODB_TUNING = ("DYNAMODB_CONNECT_TIMEOUT", "DYNAMODB_READ_TIMEOUT", "DYNAMODB_MAX_ATTEMPTS")
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -105,6 +109,8 @@ class LocalStack:
                 "POWERTOOLS_SERVICE_NAME": "dynamodbmanager",
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "TZ": "UTC",
+                # The function's DynamoDB timeouts and attempts, when the developer tunes them.
+                **{name: os.environ[name] for name in DYNAMODB_TUNING if name in os.environ},
             }
             self.invoker = Invoker(
                 code_dir,
