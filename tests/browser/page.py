@@ -85,17 +85,29 @@ class ConsolePage:
         )
         return names
 
-    def cell(self, item_id: str, column: str) -> str | None:
-        """The text of ``column`` in the row of ``item_id`` as the page holds it (even clipped); None without a row."""
+    def _cell_part(self, item_id: str, column: str, part: str) -> str | None:
+        """The text of one part (``.value``, ``.type``) of a cell, or of the whole cell when it has no such part."""
         text: str | None = self.driver.execute_script(
-            """const [id, column] = arguments;
+            """const [id, column, part] = arguments;
             const names = [...document.querySelectorAll('#items-head th')].map((cell) => cell.textContent);
             const row = [...document.querySelectorAll('#items-body tr')].find((found) => found.dataset.id === id);
-            return row ? row.cells[names.indexOf(column)].textContent : null;""",
+            if (!row) return null;
+            const cell = row.cells[names.indexOf(column)];
+            const found = cell.querySelector(part);
+            return found ? found.textContent : part === '.type' ? '' : cell.textContent;""",
             item_id,
             column,
+            part,
         )
         return text
+
+    def cell(self, item_id: str, column: str) -> str | None:
+        """The value in ``column`` of the row of ``item_id`` as the page holds it (even clipped); None without a row."""
+        return self._cell_part(item_id, column, ".value")
+
+    def cell_type(self, item_id: str, column: str) -> str | None:
+        """The type badge in ``column`` of the row of ``item_id`` ('' without one); None without a row."""
+        return self._cell_part(item_id, column, ".type")
 
     def wait_for_count(self, expected: str) -> None:
         """Wait until the count line reads ``expected``."""
@@ -127,6 +139,24 @@ class ConsolePage:
         button = self.driver.find_element(By.CSS_SELECTOR, f'#items-body tr[data-id="{item_id}"] button')
         button.send_keys(Keys.ENTER)
         self.wait(lambda: self.visible("editor") and self.text("editor-title") == item_id, f"{item_id} to open")
+
+    def view(self, name: str) -> None:
+        """Switch the editor to the "Plain JSON" or the "DynamoDB JSON" view."""
+        self.click("view-dynamodb" if name == "DynamoDB JSON" else "view-plain")
+        self.wait(lambda: self.current_view() == name, f"the {name} view")
+
+    def current_view(self) -> str:
+        """The name of the view the editor shows."""
+        pressed = self.driver.find_element(By.CSS_SELECTOR, '.views button[aria-pressed="true"]')
+        return pressed.text
+
+    def types(self) -> dict[str, str]:
+        """Each attribute of the item in the editor and the type its badge names, in order."""
+        pairs: list[tuple[str, str]] = self.driver.execute_script(
+            """return [...document.querySelectorAll('#attribute-types li')]
+                .map((entry) => [entry.dataset.name, entry.querySelector('.type').textContent]);"""
+        )
+        return dict(pairs)
 
     def json(self) -> str:
         """The text in the editor."""

@@ -1,12 +1,16 @@
-"""The console in a real Chromium against the local stack: browse, filter, edit, conflicts, create, delete, errors."""
+"""The console in a real Chromium against the local stack: browse, filter, edit, conflicts, create, delete, errors,
+and items of every DynamoDB type, written by another tool, that the console shows typed and saves without loss."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -303,7 +307,7 @@ def test_every_api_error_is_shown_with_its_status_code_and_message(driver: WebDr
     page.open_item("item-002")
     page.type_json('{"id": "another-id"}')
     page.click("save")
-    assert page.wait_for_message("400") == "400 IdMismatch: The body's 'id' differs from the id in the path."
+    assert page.wait_for_message("400") == "400 IdMismatch: A patch cannot change 'id'."
 
     page.type_json('{"id": "item-002", "digits": 123456789012345678901234567890123456789}')
     assert page.text("json-status") == "Valid JSON object with 2 attributes."  # valid JSON, but not for DynamoDB
@@ -332,3 +336,199 @@ def test_narrow_window_bare_path_and_content_security_policy(
     page.wait(lambda: not page.visible("editor"), "Escape to close the editor")
     logs = driver.execute(Command.GET_LOG, {"type": "browser"})["value"]
     assert not [entry for entry in logs if "Content Security Policy" in entry["message"]]
+
+
+#: Every type plain JSON cannot tell apart (sets, binary) at the top level and nested, beside the plain ones.
+TYPED_ITEM: dict[str, Any] = {
+    "name": {"S": "before"},
+    "tally": {"N": "12345678901234567890123456789012345678"},
+    "ss": {"SS": ["red", "blue"]},
+    "ns": {"NS": ["2.5", "1", "-3"]},
+    "bs": {"BS": [b"\xff", b"\x00\x01"]},
+    "blob": {"B": b"\x00\x01\xfe\xff"},
+    "nested": {"M": {"ss": {"SS": ["x"]}, "b": {"B": b"\x02"}, "deeper": {"M": {"ns": {"NS": ["9"]}}}}},
+    "zlist": {"L": [{"BOOL": True}, {"NULL": True}, {"BS": [b"\x03"]}, {"S": "last"}]},
+}
+TYPES = {name: next(iter(value)) for name, value in TYPED_ITEM.items()}
+
+
+def _comparable(typed: Any) -> Any:
+    """A typed value as the low-level client reads it, with set members unordered (DynamoDB keeps no order)."""
+    ((kind, value),) = typed.items()
+    if kind in ("SS", "NS", "BS"):
+        return kind, frozenset(bytes(member) if kind == "BS" else member for member in value)
+    if kind == "B":
+        return kind, bytes(value)
+    if kind == "M":
+        return kind, {name: _comparable(member) for name, member in value.items()}
+    if kind == "L":
+        return kind, [_comparable(member) for member in value]
+    return kind, value
+
+
+def _put_typed(stack: RunningStack) -> str:
+    """Write :data:`TYPED_ITEM` straight into the table, without a version, as another tool would; its id."""
+    item_id = f"typed-{uuid.uuid4()}"
+    item = {"id": {"S": item_id}, **TYPED_ITEM}
+    stack.emulator.client("dynamodb").put_item(TableName=stack.table_name, Item=item)
+    return item_id
+
+
+def _stored(stack: RunningStack, item_id: str) -> dict[str, Any]:
+    """The item as DynamoDB holds it, read with the low-level client, attribute by attribute comparable."""
+    client = stack.emulator.client("dynamodb")
+    item = client.get_item(TableName=stack.table_name, Key={"id": {"S": item_id}}, ConsistentRead=True)["Item"]
+    return {name: _comparable(value) for name, value in item.items()}
+
+
+def _untouched(stack: RunningStack, item_id: str, *changed: str) -> dict[str, Any]:
+    """What the low-level client reads of the attributes a save did not change, and what they were written as."""
+    after = _stored(stack, item_id)
+    kept = {name: after[name] for name in after if name not in (*changed, "id", "_version")}
+    return {"stored": kept, "written": {n: _comparable(v) for n, v in TYPED_ITEM.items() if n not in changed}}
+
+
+def _open_typed(driver: WebDriver, url: str, item_id: str) -> ConsolePage:
+    """A console tab with the typed item found by its id and opened."""
+    page = _console(driver, url, page_size=250, items=ITEM_COUNT + 1)
+    page.filter(item_id)
+    page.wait(lambda: page.row_ids() == [item_id], "the filter to find the typed item")
+    page.open_item(item_id)
+    return page
+
+
+def test_an_item_of_every_type_shows_its_types_and_saves_through_both_views_without_loss(
+    driver: WebDriver, url: str, console_stack: RunningStack, screenshots: Path
+) -> None:
+    item_id = _put_typed(console_stack)
+    try:
+        page = _open_typed(driver, url, item_id)
+        # The table: each value in its plain form after a badge naming its type.
+        assert page.cell_type(item_id, "ss") == "SS"
+        assert page.cell(item_id, "ss") == '["blue","red"]'
+        assert page.cell_type(item_id, "blob") == "B"
+        assert page.cell(item_id, "blob") == "AAH+/w=="
+        assert page.cell_type(item_id, "nested") == "M"
+        assert page.cell_type(item_id, "tally") == "N"
+        assert page.cell(item_id, "tally") == TYPED_ITEM["tally"]["N"]
+        assert page.cell_type(item_id, "version") == ""  # the version is the service's; written by another tool: 0
+        assert page.meta() == 'Version "0"'
+        # The editor: a badge per attribute, and the plain view as the API's plain JSON would show the item.
+        assert page.types() == {"id": "S", **TYPES}
+        assert page.current_view() == "Plain JSON"
+        plain = json.loads(page.json(), parse_float=Decimal)
+        assert plain["ss"] == ["blue", "red"]
+        assert plain["ns"] == [-3, 1, Decimal("2.5")]
+        assert plain["bs"] == ["/w==", "AAE="]
+        assert plain["nested"] == {"ss": ["x"], "b": "Ag==", "deeper": {"ns": [9]}}
+        assert plain["zlist"] == [True, None, ["Aw=="], "last"]
+        driver.save_screenshot(str(screenshots / "console-types.png"))
+
+        # Saved from the plain view with one string edited: only that attribute changes, every type stays.
+        page.type_json(page.json().replace('"name": "before"', '"name": "after the plain view"'))
+        assert page.text("json-status") == f"Valid JSON object with {len(TYPED_ITEM) + 1} attributes."
+        page.click("save")
+        assert page.wait_for_message("Saved") == f'Saved “{item_id}” as version "1".'
+        after = _stored(console_stack, item_id)
+        assert after["name"] == ("S", "after the plain view")
+        assert after["_version"] == ("N", "1")
+        untouched = _untouched(console_stack, item_id, "name")
+        assert untouched["stored"] == untouched["written"]
+        assert page.types() == {"id": "S", **TYPES}
+
+        # Saved from the DynamoDB JSON view with one value edited: the item is replaced by exactly that text.
+        page.view("DynamoDB JSON")
+        typed = json.loads(page.json())
+        assert typed["blob"] == {"B": "AAH+/w=="}
+        assert typed["name"] == {"S": "after the plain view"}
+        assert "_version" not in typed
+        typed["ss"]["SS"].append("green")
+        page.type_json(json.dumps(typed, indent=2))
+        assert page.text("json-status") == f"Valid DynamoDB JSON item with {len(TYPED_ITEM) + 1} attributes."
+        page.click("save")
+        assert page.wait_for_message("Saved") == f'Saved “{item_id}” as version "2".'
+        assert page.current_view() == "DynamoDB JSON"
+        after = _stored(console_stack, item_id)
+        assert after["ss"] == ("SS", frozenset({"red", "blue", "green"}))
+        assert after["name"] == ("S", "after the plain view")
+        assert after["_version"] == ("N", "2")
+        untouched = _untouched(console_stack, item_id, "name", "ss")
+        assert untouched["stored"] == untouched["written"]
+    finally:
+        _api(console_stack, "DELETE", item_id)
+
+
+def test_the_plain_view_keeps_a_set_a_set_and_refuses_an_edit_that_would_change_its_type(
+    driver: WebDriver, url: str, console_stack: RunningStack
+) -> None:
+    item_id = _put_typed(console_stack)
+    try:
+        page = _open_typed(driver, url, item_id)
+        original = page.json()
+        page.type_json(original.replace('"red"\n  ]', '"red",\n    "blue"\n  ]', 1))
+        assert page.text("json-status") == (
+            "“ss” is a string set (SS); in the plain view it stays one only as a non-empty list of distinct strings. "
+            "Use the DynamoDB JSON view to change its type."
+        )
+        assert not page.element("save").is_enabled()
+        page.type_json(original.replace('"AAH+/w=="', '"not base64!"'))
+        assert page.text("json-status").startswith("“blob” is binary (B); in the plain view it stays binary only as")
+        assert not page.element("save").is_enabled()
+
+        # Edits that fit keep their type: one more member of a set, other base64 for binary, a nested set.
+        edited = (
+            original.replace('"red"\n  ]', '"red",\n    "green"\n  ]', 1)
+            .replace('"AAH+/w=="', '"AQID"')
+            .replace('"x"', '"x",\n      "y"')
+        )
+        page.type_json(edited)
+        assert page.text("json-status").startswith("Valid JSON object")
+        # The edits carry over to the DynamoDB JSON view, typed.
+        page.view("DynamoDB JSON")
+        typed = json.loads(page.json())
+        assert typed["ss"] == {"SS": ["blue", "red", "green"]}
+        assert typed["blob"] == {"B": "AQID"}
+        assert typed["nested"]["M"]["ss"] == {"SS": ["x", "y"]}
+        page.view("Plain JSON")
+        back = json.loads(page.json())
+        assert back["ss"] == ["blue", "green", "red"]  # a set reads sorted in the plain view
+        assert back["nested"]["ss"] == ["x", "y"]
+        page.click("save")
+        page.wait_for_message("Saved")
+        after = _stored(console_stack, item_id)
+        assert after["ss"] == ("SS", frozenset({"red", "blue", "green"}))
+        assert after["blob"] == ("B", base64.b64decode("AQID"))
+        assert after["nested"] == (
+            "M",
+            {
+                "ss": ("SS", frozenset({"x", "y"})),
+                "b": ("B", b"\x02"),
+                "deeper": ("M", {"ns": ("NS", frozenset({"9"}))}),
+            },
+        )
+        untouched = _untouched(console_stack, item_id, "ss", "blob", "nested")
+        assert untouched["stored"] == untouched["written"]
+    finally:
+        _api(console_stack, "DELETE", item_id)
+
+
+def test_a_duplicate_of_a_typed_item_keeps_every_type(driver: WebDriver, url: str, console_stack: RunningStack) -> None:
+    item_id = _put_typed(console_stack)
+    copy_id = ""
+    try:
+        page = _open_typed(driver, url, item_id)
+        page.click("duplicate")
+        assert page.text("editor-title") == f"New item (copy of {item_id})"
+        assert page.types() == TYPES
+        page.click("save")
+        page.wait_for_message("Created")
+        copy_id = page.text("editor-title")
+        assert copy_id != item_id
+        copy = _stored(console_stack, copy_id)
+        assert copy.pop("_version") == ("N", "1")
+        assert copy.pop("id") == ("S", copy_id)
+        assert copy == {name: _comparable(value) for name, value in TYPED_ITEM.items()}
+    finally:
+        _api(console_stack, "DELETE", item_id)
+        if copy_id:
+            _api(console_stack, "DELETE", copy_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -28,6 +31,7 @@ def run(capsys: pytest.CaptureFixture[str], stack: RunningStack, *argv: str) -> 
 
 
 def new_id() -> str:
+    """A fresh item id, so tests never meet each other's items."""
     return f"cli-{uuid.uuid4()}"
 
 
@@ -182,3 +186,198 @@ def test_the_installed_command_reads_url_and_key_from_the_environment(stack: Run
     assert json.loads(got.stdout) == {"id": item_id, "_version": 1}
     missing = subprocess.run([*command, "get", new_id()], env=env, capture_output=True, text=True, check=False)
     assert missing.returncode == 1
+
+
+#: Every DynamoDB type at the top level, and again nested in maps and lists; binary as the low-level client takes it.
+EVERY_TYPE: dict[str, Any] = {
+    "s": {"S": "text é ✓"},
+    "n": {"N": "12345678901234567890123456789012345678"},
+    "small": {"N": "-0.000125"},
+    "b": {"B": b"\x00\x01\xfe\xff"},
+    "yes": {"BOOL": True},
+    "no": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "ss": {"SS": ["red", "blue"]},
+    "ns": {"NS": ["1", "2.5", "-7"]},
+    "bs": {"BS": [b"\x00", b"\xff\x10"]},
+    "m": {
+        "M": {
+            "ss": {"SS": ["x"]},
+            "b": {"B": b"\x02"},
+            "deeper": {"M": {"bs": {"BS": [b"\x03"]}, "ns": {"NS": ["9"]}}},
+            "l": {"L": [{"NS": ["7"]}, {"BS": [b"\x04"]}, {"NULL": True}]},
+        }
+    },
+    "l": {"L": [{"S": "one"}, {"N": "2"}, {"B": b"\x05"}, {"BOOL": False}, {"M": {"ss": {"SS": ["y", "z"]}}}]},
+    "name": {"S": "before"},
+}
+
+
+def dynamodb_json(typed: Any) -> Any:
+    """A typed value of the low-level client as DynamoDB JSON text holds it: binary as standard base64."""
+    if isinstance(typed, bytes):
+        return base64.b64encode(typed).decode()
+    if isinstance(typed, dict):
+        return {name: dynamodb_json(value) for name, value in typed.items()}
+    if isinstance(typed, list):
+        return [dynamodb_json(value) for value in typed]
+    return typed
+
+
+def binary(value: Any) -> bytes:
+    """Binary from the low-level client (bytes) or from DynamoDB JSON (base64 text)."""
+    return base64.b64decode(value, validate=True) if isinstance(value, str) else bytes(value)
+
+
+def comparable(typed: Any) -> Any:
+    """A typed value with its type at every level; set members unordered, as DynamoDB keeps them; binary as bytes."""
+    ((kind, value),) = typed.items()
+    if kind in ("SS", "NS"):
+        return kind, frozenset(value)
+    if kind == "BS":
+        return kind, frozenset(binary(member) for member in value)
+    if kind == "B":
+        return kind, binary(value)
+    if kind == "M":
+        return kind, {name: comparable(member) for name, member in value.items()}
+    if kind == "L":
+        return kind, [comparable(member) for member in value]
+    return kind, value
+
+
+def comparable_item(item: dict[str, Any]) -> dict[str, Any]:
+    """Every attribute of a typed item made comparable."""
+    return {name: comparable(value) for name, value in item.items()}
+
+
+def stored(stack: RunningStack, item_id: str) -> dict[str, Any]:
+    """The item as DynamoDB holds it, read with the low-level client, never through the service."""
+    client = stack.emulator.client("dynamodb")
+    reply = client.get_item(TableName=stack.table_name, Key={"id": {"S": item_id}}, ConsistentRead=True)
+    assert "Item" in reply, f"{item_id} is not in the table"
+    item: dict[str, Any] = reply["Item"]
+    return item
+
+
+def put_every_type(stack: RunningStack) -> tuple[str, dict[str, Any]]:
+    """Write an item of every type straight into the table, without a version, as another writer would."""
+    item_id = new_id()
+    item = {"id": {"S": item_id}, **EVERY_TYPE}
+    stack.emulator.client("dynamodb").put_item(TableName=stack.table_name, Item=item)
+    return item_id, item
+
+
+def test_dynamodb_format_prints_every_type_exactly_as_the_api_returns_it(
+    stack: RunningStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item_id, item = put_every_type(stack)
+    status, out, _ = run(capsys, stack, "items", "get", item_id, "--format", "dynamodb")
+    assert status == 0
+    api = call("GET", f"{stack.url}/items/{quote(item_id, safe='')}?format=dynamodb")
+    assert api.header("ETag") == '"0"'
+    assert out == api.body.decode() + "\n"
+    printed = json.loads(out)
+    assert "_version" not in printed  # written by another tool: version 0, and nothing added on the way out
+    assert comparable_item(printed) == comparable_item(item)
+    assert printed["b"] == {"B": "AAH+/w=="}  # standard base64, as the AWS CLI writes binary
+    assert sorted(printed["bs"]["BS"]) == ["/xA=", "AA=="]
+    assert printed["m"]["M"]["deeper"]["M"]["bs"] == {"BS": ["Aw=="]}
+
+    status, out, _ = run(capsys, stack, "items", "get", item_id, "--format", "dynamodb", "--output", "table")
+    assert status == 0
+    rows = {line.split(maxsplit=2)[0]: line.split(maxsplit=2)[1:] for line in out.splitlines()[2:]}
+    assert rows["id"] == ["S", item_id]
+    assert rows["b"] == ["B", "AAH+/w=="]
+    assert rows["nothing"] == ["NULL", "true"]
+    assert rows["ss"][0] == "SS"
+    assert rows["m"][0] == "M"
+
+    status, out, _ = run(capsys, stack, "items", "list", "--all", "--format", "dynamodb", "--output", "jsonl")
+    assert status == 0
+    lines = [json.loads(line) for line in out.splitlines() if f'"{item_id}"' in line]
+    assert len(lines) == 1
+    assert comparable_item(lines[0]) == comparable_item(item)
+    status, out, _ = run(capsys, stack, "items", "list", "--all", "--format", "dynamodb")
+    assert status == 0
+    listed = [found for found in json.loads(out)["items"] if found["id"] == {"S": item_id}]
+    assert [comparable_item(found) for found in listed] == [comparable_item(item)]
+
+
+def test_a_plain_patch_of_one_attribute_leaves_every_other_type_as_it_was(
+    stack: RunningStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item_id, item = put_every_type(stack)
+    status, out, _ = run(capsys, stack, "items", "patch", item_id, '{"name": "after"}', "--if-match", "0")
+    assert status == 0
+    assert json.loads(out)["name"] == "after"
+    after = stored(stack, item_id)
+    assert after.pop("name") == {"S": "after"}
+    assert after.pop("_version") == {"N": "1"}
+    untouched = {name: value for name, value in item.items() if name != "name"}
+    assert set(after) == set(untouched)
+    for name, value in untouched.items():
+        assert comparable(after[name]) == comparable(value), name
+
+
+def test_what_get_prints_in_dynamodb_json_puts_back_as_the_same_item(
+    stack: RunningStack, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id, item = put_every_type(stack)
+    assert run(capsys, stack, "items", "patch", item_id, '{"name": "versioned"}')[0] == 0
+    item["name"] = {"S": "versioned"}
+    status, out, _ = run(capsys, stack, "items", "get", item_id, "--format", "dynamodb")
+    assert status == 0
+    assert json.loads(out)["_version"] == {"N": "1"}
+    saved = tmp_path / "item.json"
+    saved.write_text(out, encoding="utf-8")
+
+    # The same text replaces the item in place, under its version...
+    status, out, _ = run(capsys, stack, "items", "put", f"@{saved}", "--format", "dynamodb", "--if-match", "1")
+    assert status == 0
+    assert json.loads(out)["_version"] == {"N": "2"}
+    after = stored(stack, item_id)
+    assert after.pop("_version") == {"N": "2"}
+    assert comparable_item(after) == comparable_item(item)
+
+    # ... and creates it again, from standard input, once the table has lost it.
+    stack.emulator.client("dynamodb").delete_item(TableName=stack.table_name, Key={"id": {"S": item_id}})
+    monkeypatch.setattr(sys, "stdin", io.StringIO(saved.read_text(encoding="utf-8")))
+    status, out, _ = run(capsys, stack, "items", "put", "--format", "dynamodb", "--create-only")
+    assert status == 0
+    again = stored(stack, item_id)
+    assert again.pop("_version") == {"N": "1"}
+    assert comparable_item(again) == comparable_item(item)
+
+
+def test_a_typed_patch_sets_and_removes_whole_attributes(
+    stack: RunningStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item_id, item = put_every_type(stack)
+    patch = '{"ss": {"SS": ["green"]}, "extra": {"BS": ["AQI="]}, "nothing": null}'
+    status, out, _ = run(capsys, stack, "items", "patch", item_id, patch, "--format", "dynamodb")
+    assert status == 0
+    printed = json.loads(out)
+    assert printed["ss"] == {"SS": ["green"]}
+    assert printed["extra"] == {"BS": ["AQI="]}
+    after = stored(stack, item_id)
+    assert after.pop("ss") == {"SS": ["green"]}
+    assert after.pop("extra") == {"BS": [b"\x01\x02"]}
+    assert after.pop("_version") == {"N": "1"}
+    assert "nothing" not in after
+    assert comparable_item(after) == comparable_item({k: v for k, v in item.items() if k not in ("ss", "nothing")})
+
+
+def test_dynamodb_json_the_service_refuses_is_exit_status_2_naming_the_attribute(
+    stack: RunningStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item_id = new_id()
+    bad = f'{{"id": {{"S": "{item_id}"}}, "blob": {{"B": "not base64!"}}}}'
+    status, out, err = run(capsys, stack, "items", "put", bad, "--format", "dynamodb")
+    assert status == 2
+    assert out == ""
+    assert err.startswith("error: 400 ")
+    assert "blob" in err
+    status, _, err = run(capsys, stack, "items", "put", f'{{"id": "{item_id}", "n": 1}}', "--format", "dynamodb")
+    assert status == 2
+    assert """'id' must be a string, written {"S": "..."}""" in err
+    assert call("GET", f"{stack.url}/items/{item_id}").status == 404

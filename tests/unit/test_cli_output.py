@@ -13,11 +13,15 @@ from dynamodbmanager.cli.output import (
     MAX_CELL,
     Exit,
     UsageError,
+    api_client,
+    api_options,
     cell,
     exit_status,
+    item_format_options,
     item_table,
     items_table,
     read_json_object,
+    typed_parts,
     version_arg,
 )
 from dynamodbmanager.client import ApiClient, _error_of
@@ -127,3 +131,56 @@ def test_the_server_message_is_kept_as_is() -> None:
 def test_the_client_refuses_a_url_that_is_not_http() -> None:
     with pytest.raises(ValueError, match="not an http"):
         ApiClient("ftp://example.com")
+
+
+#: An item as ``GET /items/{id}?format=dynamodb`` returns it, parsed as the command parses it.
+TYPED = {
+    "id": {"S": "42"},
+    "tags": {"SS": ["b", "a"]},
+    "blob": {"B": "AAE="},
+    "n": {"N": "12345678901234567890.5"},
+    "nested": {"M": {"z": {"NS": ["1", "2"]}, "a": {"NULL": True}}},
+    "_version": {"N": "3"},
+}
+
+
+def test_a_typed_value_splits_into_its_type_and_content() -> None:
+    assert typed_parts({"SS": ["a", "b"]}) == ("SS", ["a", "b"])
+    assert typed_parts({"NULL": True}) == ("NULL", True)
+    assert typed_parts("plain") == ("", "plain")
+    assert typed_parts({"a": 1, "b": 2}) == ("", {"a": 1, "b": 2})
+
+
+def test_a_typed_item_table_has_a_column_of_types() -> None:
+    lines = item_table(TYPED, typed=True).splitlines()
+    assert lines[0].split() == ["attribute", "type", "value"]
+    rows = [line.split(maxsplit=2) for line in lines[2:]]
+    assert rows == [
+        ["id", "S", "42"],
+        ["_version", "N", "3"],
+        ["blob", "B", "AAE="],
+        ["n", "N", "12345678901234567890.5"],
+        ["nested", "M", '{"a":{"NULL":true},"z":{"NS":["1","2"]}}'],
+        ["tags", "SS", '["b","a"]'],
+    ]
+
+
+def test_a_typed_items_table_shows_each_cell_typed_but_the_id_bare() -> None:
+    lines = items_table([TYPED, {"id": {"S": "43"}, "tags": {"L": [{"S": "a"}]}}], typed=True).splitlines()
+    assert lines[0].split() == ["id", "_version", "blob", "n", "nested", "tags"]
+    assert lines[2].startswith("42 ")
+    assert '{"B":"AAE="}' in lines[2]
+    assert lines[2].rstrip().endswith('{"SS":["b","a"]}')
+    assert lines[3].startswith("43 ")
+    assert lines[3].rstrip().endswith('{"L":[{"S":"a"}]}')
+
+
+def test_the_format_option_sets_the_clients_item_format() -> None:
+    both = argparse.ArgumentParser(parents=[api_options(), item_format_options()])
+    plain = api_client(both.parse_args([]))
+    typed = api_client(both.parse_args(["--format", "dynamodb"]))
+    assert plain.item_format is None  # the API's default, so no query parameter is sent
+    assert typed.item_format == "dynamodb"
+    assert typed._item_path("a b") == "/items/a%20b?format=dynamodb"
+    # A command without --format (export, import) keeps plain JSON.
+    assert api_client(api_options().parse_args([])).item_format is None

@@ -53,6 +53,8 @@ def test_every_command_has_an_example_in_its_help(words: tuple[str, ...], text: 
         ["items", "delete", "x", "--if-match", "nope"],
         ["items", "put", "{}", "--if-match", "1", "--create-only"],
         ["items", "list", "--output", "xml"],
+        ["items", "get", "x", "--format", "xml"],
+        ["items", "put", "{}", "--format", "csv"],
         ["export"],
         ["import"],
         ["export", "--to", "x.jsonl", "--format", "xml"],
@@ -92,3 +94,50 @@ def test_import_refuses_a_missing_file_and_bad_numbers(capsys: pytest.CaptureFix
     assert "--batch-size" in capsys.readouterr().err
     assert main(["import", "--from", __file__, "--concurrency", "0"]) == 2
     assert "--concurrency" in capsys.readouterr().err
+
+
+ITEM_ACTIONS = ["get", "put", "patch", "delete", "list"]
+
+
+@pytest.mark.parametrize("action", ITEM_ACTIONS)
+def test_every_items_action_takes_the_item_format_plain_by_default(action: str) -> None:
+    argv = ["items", action, *(["x"] if action in ("get", "patch", "delete") else [])]
+    assert parser().parse_args(argv).item_format == "json"
+    assert parser().parse_args([*argv, "--format", "dynamodb"]).item_format == "dynamodb"
+
+
+@pytest.mark.parametrize("action", ITEM_ACTIONS)
+def test_the_help_says_what_the_dynamodb_format_does(action: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["items", action, "--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--format {json,dynamodb}" in text
+    assert "DynamoDB JSON" in text
+    assert "set reads as a sorted list" in text
+    assert "keeps any item exactly" in text
+
+
+def test_the_items_help_has_a_dynamodb_json_example(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["items", "--help"])
+    out = capsys.readouterr().out
+    assert "dynamodbmanager items get 42 --format dynamodb" in out
+    assert "dynamodbmanager items put @item.json --format dynamodb" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "argv", "message"),
+    [
+        ('{"id": "42"}', ["--format", "dynamodb"], """the item's 'id' must be a string, written {"S": "..."}"""),
+        ('{"id": {"N": "42"}}', ["--format", "dynamodb"], "the item's 'id' must be a string"),
+        ('{"id": {"S": "42"}}', [], "the item's 'id' must be a string"),
+        ('{"id": 42}', [], "the item's 'id' must be a string"),
+    ],
+)
+def test_an_id_of_the_wrong_form_is_refused_before_any_request(
+    body: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Port 1 answers nothing: reaching it would be exit status 4, not 2.
+    assert main(["items", "put", body, *argv, "--url", "http://127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {message}")

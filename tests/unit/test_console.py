@@ -139,3 +139,15 @@ def test_the_page_loads_nothing_from_elsewhere_and_has_no_inline_code() -> None:
     script = (DIRECTORY / "console.js").read_text(encoding="utf-8")
     assert "localStorage" not in script  # the API key lives in session storage only
     assert "innerHTML" not in script  # item values are data, never markup
+
+
+def test_the_editor_has_a_plain_and_a_dynamodb_json_view_and_loads_items_typed() -> None:
+    page = (DIRECTORY / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<button id="view-plain" type="button" aria-pressed="true">Plain JSON</button>', page)
+    assert re.search(r'<button id="view-dynamodb" type="button" aria-pressed="false">DynamoDB JSON</button>', page)
+    assert 'id="attribute-types"' in page
+    script = (DIRECTORY / "console.js").read_text(encoding="utf-8")
+    # Items come as DynamoDB JSON, so the console knows every type; plain edits go out as a merge patch.
+    assert 'const TYPED = "format=dynamodb"' in script
+    assert 'format: "dynamodb"' in script
+    assert '"application/merge-patch+json"' in script

@@ -1,4 +1,8 @@
-"""What the command line shares: exit statuses, common options, JSON input, and JSON or table output."""
+"""What the command line shares: exit statuses, common options, JSON input, and JSON or table output.
+
+Items come in two JSON forms (:data:`ITEM_FORMATS`): plain JSON, and DynamoDB JSON, which names each value's
+type (``{"SS": [...]}``, ``{"B": "<base64>"}``) and so carries every item exactly.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,16 @@ URL_VARIABLE = "DYNAMODBMANAGER_URL"
 API_KEY_VARIABLE = "DYNAMODBMANAGER_API_KEY"
 #: Widest a table cell gets before it is cut with an ellipsis.
 MAX_CELL = 40
+#: The item forms of ``--format``: plain JSON (the API's default) and DynamoDB JSON (``?format=dynamodb``).
+PLAIN = "json"
+DYNAMODB = "dynamodb"
+ITEM_FORMATS = (PLAIN, DYNAMODB)
+FORMAT_HELP = (
+    "how items are written: json (default) is plain JSON, where a set reads as a sorted list and binary as "
+    'base64 text; dynamodb is DynamoDB JSON as the AWS CLI writes it ({"S": "a"}, {"N": "1"}, {"SS": ["a"]}, '
+    '{"B": "AAE="}), which names every value\'s type and so keeps any item exactly. Items given are read in '
+    "this form and items printed are written in it, as the API returns them"
+)
 
 
 class Exit(IntEnum):
@@ -82,10 +96,20 @@ def api_options() -> argparse.ArgumentParser:
     return options
 
 
+def item_format_options() -> argparse.ArgumentParser:
+    """``--format json|dynamodb``, shared by every command that sends or prints items through the API."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--format", dest="item_format", choices=ITEM_FORMATS, default=PLAIN, help=FORMAT_HELP)
+    return options
+
+
 def api_client(args: argparse.Namespace) -> ApiClient:
-    """The API client the options describe."""
+    """The API client the options describe, speaking the item format of ``--format`` when the command has it."""
+    item_format = getattr(args, "item_format", PLAIN)
     try:
-        return ApiClient(args.url, args.api_key, timeout=args.timeout)
+        return ApiClient(
+            args.url, args.api_key, timeout=args.timeout, item_format=None if item_format == PLAIN else item_format
+        )
     except ValueError as exc:
         raise UsageError(f"--url: {exc}") from None
 
@@ -138,22 +162,47 @@ def render_table(headers: list[str], rows: Iterable[list[str]]) -> str:
     return "\n".join([head, rule, *lines])
 
 
-def item_table(item: dict[str, Any]) -> str:
-    """One item as an attribute/value table, ``id`` first."""
-    names = sorted(item, key=lambda name: (name != "id", name))
-    return render_table(
-        ["attribute", "value"], ([name, cell(item[name], None if name == "id" else 80)] for name in names)
-    )
+def typed_parts(value: Any) -> tuple[str, Any]:
+    """A DynamoDB JSON value's type and content (``{"SS": ["a"]}`` gives ``("SS", ["a"])``), to show them apart."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, content),) = value.items()
+        return str(kind), content
+    return "", value
 
 
-def items_table(items: list[dict[str, Any]]) -> str:
-    """Items as rows under the union of their attributes, ``id`` first; an absent attribute is blank."""
-    columns = sorted({name for item in items for name in item}, key=lambda name: (name != "id", name))
+def _ordered(names: Iterable[str]) -> list[str]:
+    """Attribute names sorted, ``id`` first: the order of every table."""
+    return sorted(names, key=lambda name: (name != "id", name))
+
+
+def item_table(item: dict[str, Any], *, typed: bool = False) -> str:
+    """One item as an attribute/value table, ``id`` first; a DynamoDB JSON item gets a column of types."""
+    rows: list[list[str]] = []
+    for name in _ordered(item):
+        if typed:
+            kind, content = typed_parts(item[name])
+            rows.append([name, kind, cell(content, None if name == "id" else 80)])
+        else:
+            rows.append([name, cell(item[name], None if name == "id" else 80)])
+    return render_table(["attribute", "type", "value"] if typed else ["attribute", "value"], rows)
+
+
+def items_table(items: list[dict[str, Any]], *, typed: bool = False) -> str:
+    """Items as rows under the union of their attributes, ``id`` first; an absent attribute is blank.
+
+    A cell of a DynamoDB JSON item is its compact typed value (``{"SS":["a","b"]}``), so the type shows.
+    """
+    columns = _ordered({name for item in items for name in item})
     if not columns:
         return "(no items)"
-    # The id is never cut: it is what a reader copies into the next command.
-    rows = (
-        [cell(item[name], None if name == "id" else MAX_CELL) if name in item else "" for name in columns]
-        for item in items
-    )
-    return render_table(columns, rows)
+    return render_table(columns, ([_row_cell(item, name, typed) for name in columns] for item in items))
+
+
+def _row_cell(item: dict[str, Any], name: str, typed: bool) -> str:
+    """One cell of a row of items: blank when the item lacks the attribute; the id whole and bare."""
+    if name not in item:
+        return ""
+    if name == "id":
+        # Never cut nor typed: the id is what a reader copies into the next command.
+        return cell(typed_parts(item[name])[1] if typed else item[name], None)
+    return cell(item[name])

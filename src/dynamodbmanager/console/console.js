@@ -1,5 +1,7 @@
 // The console's behaviour: list, filter, open, edit, create, duplicate and delete items through /items.
 // Plain script, no build step; numbers stay the exact JSON text the API sent (DynamoDB holds 38 digits).
+// Items are loaded as DynamoDB JSON (?format=dynamodb), so the console knows every value's type; the plain
+// view is derived from it, and a save from either view never changes a type the user did not edit.
 "use strict";
 
 (() => {
@@ -104,6 +106,187 @@
     return typeof value === "string" ? value : stringifyExact(value, true);
   }
 
+  /** Whether two parsed values are the same JSON, key order included. */
+  const same = (a, b) => stringifyExact(a, true) === stringifyExact(b, true);
+
+  // ---- DynamoDB JSON: each value a one-member object naming its type, e.g. {"SS": ["a", "b"]}. ----
+
+  const TYPES = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"];
+  const TYPE_NAMES = {
+    S: "a string",
+    N: "a number",
+    B: "binary",
+    BOOL: "a boolean",
+    NULL: "null",
+    M: "a map",
+    L: "a list",
+    SS: "a string set",
+    NS: "a number set",
+    BS: "a binary set",
+  };
+  /** What each type holds, for the messages about a malformed typed value. */
+  const TYPE_CONTENTS = {
+    S: 'a string, such as {"S": "text"}',
+    N: 'a number in a string, such as {"N": "42"}',
+    B: 'standard base64 with padding, such as {"B": "AAE="}',
+    BOOL: "true or false",
+    NULL: 'true, as in {"NULL": true}',
+    M: "an object of typed values",
+    L: "a list of typed values",
+    SS: 'a list of strings, such as {"SS": ["a", "b"]}',
+    NS: 'a list of numbers in strings, such as {"NS": ["1", "2"]}',
+    BS: 'a list of base64 texts, such as {"BS": ["AAE="]}',
+  };
+  /** Types whose plain form reads as another's (a set as a list, binary as a string): the plain view keeps them. */
+  const KEPT_TYPES = {
+    B: 'in the plain view it stays binary only as base64 text, such as "AAE="',
+    SS: "in the plain view it stays one only as a non-empty list of distinct strings",
+    NS: "in the plain view it stays one only as a non-empty list of distinct numbers",
+    BS: "in the plain view it stays one only as a non-empty list of distinct base64 texts",
+  };
+  const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+  const isBase64 = (value) => typeof value === "string" && BASE64.test(value);
+  const isNumberText = (value) => typeof value === "string" && NUMBER.test(value);
+
+  const typed = (kind, content) => new Map([[kind, content]]);
+  const typeOf = (value) => value.keys().next().value;
+  const contentOf = (value) => value.values().next().value;
+  /** The id of a typed item: its key is always a string. */
+  const idOf = (item) => contentOf(item.get("id"));
+
+  /** Why a value is not well-formed DynamoDB JSON, or null when it is; sizes and duplicates are the API's to check. */
+  function typedProblem(value, path) {
+    if (!(value instanceof Map) || value.size !== 1 || !TYPES.includes(typeOf(value))) {
+      return `“${path}” must be a typed value with one type, such as {"S": "text"} (types: ${TYPES.join(", ")}).`;
+    }
+    const kind = typeOf(value);
+    const content = contentOf(value);
+    const list = Array.isArray(content) ? content : null;
+    const fits = {
+      S: () => typeof content === "string",
+      N: () => isNumberText(content),
+      B: () => isBase64(content),
+      BOOL: () => typeof content === "boolean",
+      NULL: () => content === true,
+      M: () => content instanceof Map,
+      L: () => list !== null,
+      SS: () => list !== null && list.every((member) => typeof member === "string"),
+      NS: () => list !== null && list.every(isNumberText),
+      BS: () => list !== null && list.every(isBase64),
+    }[kind]();
+    if (!fits) return `“${path}” (${kind}) must hold ${TYPE_CONTENTS[kind]}.`;
+    const members = kind === "M" ? [...content].map(([name, member]) => [`${path}.${name}`, member]) : [];
+    if (kind === "L") members.push(...content.map((member, index) => [`${path}[${index}]`, member]));
+    for (const [where, member] of members) {
+      const problem = typedProblem(member, where);
+      if (problem) return problem;
+    }
+    return null;
+  }
+
+  /** A DynamoDB number as JSON number text (DynamoDB may hold ".5" or "007", which JSON does not allow). */
+  function jsonNumber(text) {
+    const match = /^(-?)(\d*)(?:\.(\d*))?([eE][+-]?\d+)?$/.exec(text);
+    if (!match) return text;
+    const [, sign, whole, fraction = "", exponent = ""] = match;
+    return sign + (whole.replace(/^0+(?=\d)/, "") || "0") + (fraction ? "." + fraction : "") + exponent;
+  }
+
+  const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  const byNumber = (a, b) => Number(a) - Number(b) || byText(a, b);
+
+  /** A typed value's plain form, as the API's plain JSON shows it: a set as a sorted list, binary as base64 text. */
+  function plainOf(value) {
+    const content = contentOf(value);
+    switch (typeOf(value)) {
+      case "N":
+        return new ExactNumber(jsonNumber(content));
+      case "NULL":
+        return null;
+      case "M":
+        return new Map([...content].map(([name, member]) => [name, plainOf(member)]));
+      case "L":
+        return content.map(plainOf);
+      case "SS":
+      case "BS":
+        return [...content].sort(byText);
+      case "NS":
+        return [...content].sort(byNumber).map((text) => new ExactNumber(jsonNumber(text)));
+      default:
+        return content; // S, BOOL, and B as its base64 text
+    }
+  }
+
+  /** A plain edit the console will not save, because it would change a type plain JSON cannot say. */
+  class TypeWouldChange extends Error {}
+
+  /** The typed form plain JSON gives a value (as the API types a plain body): a string is S, a number N, ... */
+  function inferred(plain) {
+    if (typeof plain === "string") return typed("S", plain);
+    if (plain instanceof ExactNumber) return typed("N", plain.text);
+    if (typeof plain === "boolean") return typed("BOOL", plain);
+    if (plain === null) return typed("NULL", true);
+    if (plain instanceof Map) return typed("M", new Map([...plain].map(([name, member]) => [name, inferred(member)])));
+    return typed("L", plain.map(inferred));
+  }
+
+  /** A set or binary value edited in the plain view, kept of its type; a value that does not fit it is refused. */
+  function keptType(kind, plain, path) {
+    const distinct = (members) => new Set(members.map((member) => cellText(member))).size === members.length;
+    const setOf = (member) => Array.isArray(plain) && plain.length > 0 && plain.every(member) && distinct(plain);
+    const fits = {
+      B: () => isBase64(plain),
+      SS: () => setOf((member) => typeof member === "string"),
+      NS: () => setOf((member) => member instanceof ExactNumber),
+      BS: () => setOf(isBase64),
+    }[kind]();
+    if (!fits) {
+      throw new TypeWouldChange(
+        `“${path}” is ${TYPE_NAMES[kind]} (${kind}); ${KEPT_TYPES[kind]}. ` +
+          "Use the DynamoDB JSON view to change its type.",
+      );
+    }
+    if (kind === "B") return typed("B", plain);
+    return typed(kind, plain.map((member) => (member instanceof ExactNumber ? member.text : member)));
+  }
+
+  /**
+   * A plain value typed against `basis`, the typed value it was shown from: what is unchanged keeps its exact
+   * typed value, members of maps and lists are compared one by one, and new values are typed as the API would.
+   * A set or binary edit that no longer fits its type is refused, or typed as the API would when `lenient`.
+   */
+  function typedOf(plain, basis, path, lenient = false) {
+    if (basis === undefined) return inferred(plain);
+    if (same(plain, plainOf(basis))) return basis;
+    const kind = typeOf(basis);
+    if (kind === "M" && plain instanceof Map) {
+      const members = contentOf(basis);
+      return typed(
+        "M",
+        new Map(
+          [...plain].map(([name, member]) => [name, typedOf(member, members.get(name), `${path}.${name}`, lenient)]),
+        ),
+      );
+    }
+    if (kind === "L" && Array.isArray(plain)) {
+      const members = contentOf(basis);
+      return typed("L", plain.map((member, index) => typedOf(member, members[index], `${path}[${index}]`, lenient)));
+    }
+    if (kind in KEPT_TYPES) {
+      try {
+        return keptType(kind, plain, path);
+      } catch (error) {
+        if (lenient && error instanceof TypeWouldChange) return inferred(plain);
+        throw error;
+      }
+    }
+    return inferred(plain);
+  }
+
+  /** A typed item's plain form, attribute by attribute. */
+  const plainItem = (item) => new Map([...item].map(([name, value]) => [name, plainOf(value)]));
+
   // ---- The API of the same origin, under the stage prefix the page was loaded from. ----
 
   const API_BASE = location.pathname.replace(/\/console\/?$/, "");
@@ -135,11 +318,11 @@
     return new ApiError(response.status, "Gateway", message + "." + hint);
   }
 
-  async function request(method, path, { body, headers = {} } = {}) {
+  async function request(method, path, { body, headers = {}, contentType = "application/json" } = {}) {
     const sent = new Headers(headers);
     const key = sessionStorage.getItem(KEY_STORAGE);
     if (key) sent.set("x-api-key", key);
-    if (body !== undefined) sent.set("Content-Type", "application/json");
+    if (body !== undefined) sent.set("Content-Type", contentType);
     let response;
     try {
       response = await fetch(API_BASE + path, { method, headers: sent, body, cache: "no-store" });
@@ -151,7 +334,10 @@
     return { status: response.status, etag: response.headers.get("ETag"), text };
   }
 
-  const itemPath = (id) => `/items/${encodeURIComponent(id)}`;
+  /** Every item request asks for DynamoDB JSON: the console always knows each value's type. */
+  const TYPED = "format=dynamodb";
+  const MERGE_PATCH = "application/merge-patch+json";
+  const itemPath = (id) => `/items/${encodeURIComponent(id)}?${TYPED}`;
 
   // ---- The page's elements and state. ----
 
@@ -176,7 +362,12 @@
     editorTitle: $("editor-title"),
     editorMeta: $("editor-meta"),
     json: $("item-json"),
+    jsonLabel: $("item-json-label"),
     jsonStatus: $("json-status"),
+    viewPlain: $("view-plain"),
+    viewDynamodb: $("view-dynamodb"),
+    viewHelp: $("view-help"),
+    types: $("attribute-types"),
     conflict: $("conflict"),
     conflictText: $("conflict-text"),
     conflictOverwrite: $("conflict-overwrite"),
@@ -193,7 +384,7 @@
     cursors: [null], // cursors[n] opens page n+1; null is the first page
     page: 0,
     nextCursor: null,
-    items: [], // Maps, in the API's order
+    items: [], // typed items (Maps of DynamoDB JSON values), in the API's order
     ticket: 0, // the latest page load; answers to earlier ones are dropped
     // The editor: "edit" an existing item (id, etag) or "create" a new one; pristine is the text as loaded.
     mode: null,
@@ -201,6 +392,9 @@
     etag: null,
     pristine: "",
     pending: null, // "save" or "delete" while a conflict waits for a decision
+    view: "plain", // "plain" or "dynamodb": how the editor shows the item; kept from one item to the next
+    loaded: new Map(), // the typed item as loaded, without its version (a new item's template when creating)
+    basis: new Map(), // the typed item the plain view was last drawn from: its edits keep these types
   };
 
   // ---- Messages. ----
@@ -255,6 +449,9 @@
     return { columns: ["id", ...shown, VERSION], hidden: names.length - shown.length };
   }
 
+  /** How a typed value reads in a table cell: its plain form. */
+  const typedCellText = (value) => cellText(plainOf(value));
+
   /** The test a filter puts items to: `name=value` when the page has that attribute, else id prefix or value. */
   function matcher(filter) {
     if (!filter) return () => true;
@@ -262,12 +459,21 @@
     const name = filter.slice(0, equals).trim();
     if (equals > 0 && state.items.some((item) => item.has(name))) {
       const wanted = filter.slice(equals + 1).trim().toLowerCase();
-      return (item) => item.has(name) && cellText(item.get(name)).toLowerCase() === wanted;
+      return (item) => item.has(name) && typedCellText(item.get(name)).toLowerCase() === wanted;
     }
     const wanted = filter.toLowerCase();
     const valueMatches = ([attribute, value]) =>
-      attribute !== "id" && attribute !== VERSION && cellText(value).toLowerCase().includes(wanted);
-    return (item) => String(item.get("id")).toLowerCase().startsWith(wanted) || [...item].some(valueMatches);
+      attribute !== "id" && attribute !== VERSION && typedCellText(value).toLowerCase().includes(wanted);
+    return (item) => String(idOf(item)).toLowerCase().startsWith(wanted) || [...item].some(valueMatches);
+  }
+
+  /** A badge that names a value's DynamoDB type; sets and binary, which plain JSON cannot tell, stand out. */
+  function typeBadge(kind) {
+    const badge = document.createElement("span");
+    badge.className = kind in KEPT_TYPES ? "type kept" : "type";
+    badge.textContent = kind;
+    badge.title = `${kind}: ${TYPE_NAMES[kind]}`;
+    return badge;
   }
 
   function render() {
@@ -285,7 +491,7 @@
     ui.body.replaceChildren(
       ...shown.map((item) => {
         const row = document.createElement("tr");
-        const id = item.get("id");
+        const id = idOf(item);
         row.dataset.id = id;
         if (state.mode === "edit" && state.id === id) row.classList.add("selected");
         for (const name of columns) {
@@ -301,9 +507,16 @@
             cell.append(open);
           } else if (item.has(name)) {
             const value = item.get(name);
-            cell.textContent = cellText(value);
-            cell.title = cell.textContent;
-            if (value instanceof ExactNumber) cell.classList.add("number");
+            const kind = typeOf(value);
+            const text = document.createElement("span");
+            text.className = "value";
+            text.textContent = typedCellText(value);
+            // The version is the service's own number: its type says nothing.
+            if (name !== VERSION) cell.append(typeBadge(kind));
+            cell.append(text);
+            cell.title = name === VERSION ? text.textContent : `${kind} · ${text.textContent}`;
+            cell.dataset.type = kind;
+            if (kind === "N") cell.classList.add("number");
           } else {
             cell.classList.add("absent");
           }
@@ -328,7 +541,7 @@
   async function loadPage() {
     const ticket = ++state.ticket;
     const cursor = state.cursors[state.page];
-    const query = new URLSearchParams({ limit: ui.pageSize.value });
+    const query = new URLSearchParams({ limit: ui.pageSize.value, format: "dynamodb" });
     if (cursor) query.set("cursor", cursor);
     ui.count.textContent = "Loading…";
     ui.columnsNote.textContent = "";
@@ -355,19 +568,64 @@
 
   // ---- The editor. ----
 
-  function showEditor(mode, title, text, meta) {
+  const VIEW_HELP = {
+    plain:
+      "Sets show as sorted lists and binary as base64 text. An edited value keeps its type where it fits; " +
+      "Save sends only the attributes you changed.",
+    dynamodb:
+      'Every value with its type: {"S": "text"}, {"N": "1"}, {"SS": ["a"]}, {"B": "AAE="} (base64)… ' +
+      "Save replaces the whole item with exactly this.",
+  };
+
+  /** An item's text in a view: plain JSON, or DynamoDB JSON as the API sends it. */
+  const textOf = (item, view) => stringifyExact(view === "dynamodb" ? item : plainItem(item));
+
+  /** Show which view is on: the pressed button, the field's label and what the view does. */
+  function showView() {
+    const typedView = state.view === "dynamodb";
+    ui.viewPlain.setAttribute("aria-pressed", String(!typedView));
+    ui.viewDynamodb.setAttribute("aria-pressed", String(typedView));
+    ui.jsonLabel.textContent = typedView ? "Item as DynamoDB JSON" : "Item as plain JSON";
+    ui.viewHelp.textContent = VIEW_HELP[state.view];
+  }
+
+  /** Put the editor on `view`, carrying any edits over; an item that cannot be read stays where it is. */
+  function switchView(view) {
+    if (view === state.view) return;
+    if (state.mode === null) {
+      state.view = view;
+      showView();
+      return;
+    }
+    // A set edited out of its type in the plain view is shown typed as it would be, to be given its type there.
+    const { item, problem } = readEditor(true);
+    if (!item) {
+      say(`Correct the item before switching views. ${problem}`, "error");
+      return;
+    }
+    const edited = dirty();
+    if (view === "plain") state.basis = item; // later plain edits keep the types just shown
+    state.view = view;
+    state.pristine = textOf(state.loaded, view);
+    ui.json.value = edited ? textOf(item, view) : state.pristine;
+    showView();
+    validate();
+  }
+
+  function showEditor(mode, title, meta) {
     state.mode = mode;
-    state.pristine = text;
+    state.pristine = textOf(state.loaded, state.view);
     state.pending = null;
     ui.editorTitle.textContent = title;
     ui.editorMeta.textContent = meta;
-    ui.json.value = text;
+    ui.json.value = state.pristine;
     ui.conflict.hidden = true;
     ui.duplicate.disabled = mode !== "edit";
     ui.remove.disabled = mode !== "edit";
     ui.save.textContent = mode === "edit" ? "Save" : "Create";
     ui.editor.hidden = false;
     ui.layout.classList.add("editing");
+    showView();
     validate();
     render();
     ui.editorTitle.focus();
@@ -394,37 +652,69 @@
     return ask(`Discard your unsaved changes to ${name}?`, "Discard");
   }
 
-  /** Live validation: the text must be one JSON object; Save waits for it. */
-  function validate() {
-    let problem = null;
-    let item = null;
+  /**
+   * The editor's item as typed values, or why it cannot be saved: bad JSON, or a type the plain view cannot keep
+   * (unless `lenient`: then such a value is typed as the API would type it, for the DynamoDB JSON view to show).
+   */
+  function readEditor(lenient = false) {
+    let item;
     try {
       item = parseExact(ui.json.value);
-      if (!(item instanceof Map)) problem = "An item is a JSON object: { … }.";
     } catch (error) {
-      problem = error.message;
+      return { problem: `Invalid JSON: ${error.message}` };
     }
+    if (!(item instanceof Map)) return { problem: "Invalid JSON: An item is a JSON object: { … }." };
+    if (state.view === "dynamodb") {
+      for (const [name, value] of item) {
+        const problem = typedProblem(value, name);
+        if (problem) return { problem: `Not DynamoDB JSON: ${problem}` };
+      }
+      return { item };
+    }
+    try {
+      const typedItem = [...item].map(([name, value]) => [name, typedOf(value, state.basis.get(name), name, lenient)]);
+      return { item: new Map(typedItem) };
+    } catch (error) {
+      if (error instanceof TypeWouldChange) return { problem: error.message };
+      throw error;
+    }
+  }
+
+  /** One badge per attribute of the item being edited, in its order. */
+  function showTypes(item) {
+    ui.types.replaceChildren(
+      ...[...item].map(([name, value]) => {
+        const entry = document.createElement("li");
+        entry.dataset.name = name;
+        const label = document.createElement("code");
+        label.textContent = name;
+        entry.append(typeBadge(typeOf(value)), label);
+        return entry;
+      }),
+    );
+  }
+
+  /** Live validation: the text must be one item in the view's form; Save waits for it. */
+  function validate() {
+    const { item, problem } = readEditor();
     ui.json.setAttribute("aria-invalid", problem ? "true" : "false");
-    ui.jsonStatus.textContent = problem
-      ? `Invalid JSON: ${problem}`
-      : `Valid JSON object with ${item.size} attribute${item.size === 1 ? "" : "s"}.`;
+    const form = state.view === "dynamodb" ? "DynamoDB JSON item" : "JSON object";
+    ui.jsonStatus.textContent = problem || `Valid ${form} with ${item.size} attribute${item.size === 1 ? "" : "s"}.`;
     ui.jsonStatus.dataset.kind = problem ? "error" : "ok";
     ui.save.disabled = Boolean(problem);
-    return problem ? null : item;
+    if (item) showTypes(item);
+    return item || null;
   }
 
-  /** The item text for the editor: formatted, without the server-managed version. */
-  function editable(item) {
-    const copy = new Map(item);
-    copy.delete(VERSION);
-    return stringifyExact(copy);
-  }
-
+  /** Open the typed item an answer holds, without the server-managed version, as the new starting point. */
   function showItem(id, reply) {
     const item = parseExact(reply.text);
+    item.delete(VERSION);
     state.id = id;
     state.etag = reply.etag;
-    showEditor("edit", id, editable(item), `Version ${reply.etag}`);
+    state.loaded = item;
+    state.basis = item;
+    showEditor("edit", id, `Version ${reply.etag}`);
   }
 
   async function openItem(id) {
@@ -437,12 +727,14 @@
     }
   }
 
-  async function newItem(text = '{\n  "id": ""\n}', title = "New item") {
+  async function newItem(template = new Map([["id", typed("S", "")]]), title = "New item") {
     if (!(await mayDiscard())) return;
     quiet();
     state.id = null;
     state.etag = null;
-    showEditor("create", title, text, "Leave out “id” (or leave it empty) to have one generated.");
+    state.loaded = template;
+    state.basis = template;
+    showEditor("create", title, "Leave out “id” (or leave it empty) to have one generated.");
   }
 
   function conflictWith(action) {
@@ -457,27 +749,41 @@
     ui.conflictOverwrite.focus();
   }
 
+  /** The merge patch from the loaded item to `item`: changed and new attributes typed, removed ones null. */
+  function changesOf(item) {
+    const patch = new Map();
+    for (const [name, value] of item) {
+      if (name !== VERSION && !(state.loaded.has(name) && same(value, state.loaded.get(name)))) patch.set(name, value);
+    }
+    // The id cannot go: left out of the text, it stays what it is.
+    for (const name of state.loaded.keys()) if (!item.has(name) && name !== "id") patch.set(name, null);
+    return patch;
+  }
+
+  async function create(item) {
+    const body = new Map(item);
+    const id = body.get("id");
+    if (id instanceof Map && typeOf(id) === "S" && contentOf(id) === "") body.delete("id"); // "generate one"
+    try {
+      const reply = await request("POST", `/items?${TYPED}`, { body: stringifyExact(body) });
+      showItem(idOf(parseExact(reply.text)), reply);
+      say(`Created “${state.id}” at version ${reply.etag}.`);
+      await loadPage();
+    } catch (error) {
+      sayError(error);
+    }
+  }
+
+  /**
+   * Save the edits. The DynamoDB JSON view replaces the item with exactly its text (PUT); the plain view sends
+   * only the attributes that changed (PATCH), so whatever the user left alone keeps its type and value. Each
+   * holds only over the version that was loaded; overwriting after a conflict replaces the whole item.
+   */
   async function save({ force = false } = {}) {
     const item = validate();
     if (!item) return;
     quiet();
-    if (state.mode === "create") {
-      let text = ui.json.value;
-      if (item.get("id") === "") {
-        item.delete("id"); // an empty id means "generate one"
-        text = stringifyExact(item);
-      }
-      try {
-        const reply = await request("POST", "/items", { body: text });
-        const created = parseExact(reply.text);
-        showItem(created.get("id"), reply);
-        say(`Created “${state.id}” at version ${reply.etag}.`);
-        await loadPage();
-      } catch (error) {
-        sayError(error);
-      }
-      return;
-    }
+    if (state.mode === "create") return create(item);
     const headers = {};
     if (force) {
       // Overwrite exactly the version that is there now; if that changes too, the conflict comes back.
@@ -490,8 +796,15 @@
     } else {
       headers["If-Match"] = state.etag;
     }
+    const whole = force || state.view === "dynamodb";
     try {
-      const reply = await request("PUT", itemPath(state.id), { body: ui.json.value, headers });
+      const reply = whole
+        ? await request("PUT", itemPath(state.id), { body: stringifyExact(item), headers })
+        : await request("PATCH", itemPath(state.id), {
+            body: stringifyExact(changesOf(item)),
+            headers,
+            contentType: MERGE_PATCH,
+          });
       showItem(state.id, reply);
       say(`Saved “${state.id}” as version ${reply.etag}.`);
       await loadPage();
@@ -522,6 +835,7 @@
     await openItem(state.id);
   }
 
+  /** A new item from the one being edited, every type kept, without its id. */
   function duplicate() {
     const item = validate();
     if (!item) return;
@@ -529,7 +843,7 @@
     copy.delete("id");
     const source = state.id;
     state.pristine = ui.json.value;
-    newItem(stringifyExact(copy), `New item (copy of ${source})`);
+    newItem(copy, `New item (copy of ${source})`);
   }
 
   // ---- Wiring. ----
@@ -565,6 +879,8 @@
     loadPage();
   });
   ui.json.addEventListener("input", validate);
+  ui.viewPlain.addEventListener("click", () => switchView("plain"));
+  ui.viewDynamodb.addEventListener("click", () => switchView("dynamodb"));
   ui.save.addEventListener("click", () => save());
   ui.duplicate.addEventListener("click", duplicate);
   ui.remove.addEventListener("click", () => remove());
@@ -592,6 +908,7 @@
     }
   });
 
+  showView();
   request("GET", "/health")
     .then(({ text }) => {
       const health = parseExact(text);
