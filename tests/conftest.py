@@ -59,14 +59,23 @@ class RunningStack:
             client.delete_item(TableName=self.table_name, Key={"id": item["id"]})
 
 
-def start_stack(lambda_zip: Path, emulator: Emulator, table_name: str, log_path: Path, *extra: str) -> RunningStack:
-    """Run the real ``dynamodbmanager local`` command on a free port against ``emulator``."""
+def start_stack(
+    lambda_zip: Path,
+    emulator: Emulator,
+    table_name: str,
+    log_path: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> RunningStack:
+    """Run the real ``dynamodbmanager local`` command on a free port against ``emulator`` (``env`` added)."""
     emulator.ensure_table(table_name)
     port = free_port()
     argv = [sys.executable, "-m", "dynamodbmanager.cli", "local", "--port", str(port), "--zip", str(lambda_zip)]
     argv += ["--emulator-url", emulator.url, "--table", table_name, *extra]
     log = log_path.open("wb")
-    process = ManagedProcess(argv, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    process = ManagedProcess(
+        argv, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/health", process, timeout=60)

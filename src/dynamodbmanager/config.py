@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -33,8 +34,9 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     #: Name of the metrics namespace in CloudWatch.
     metrics_namespace: str = "dynamodbmanager"
-    #: Key that signs list cursors, so a garbled or tampered one is refused; not a secret worth guarding.
-    cursor_signing_key: bytes = field(default=b"dynamodbmanager", repr=False)
+    #: The secret that signs list cursors, so a forged, garbled or tampered one is refused. The Terraform gives
+    #: every instance of a deployment the same one; unset, each process makes its own (valid only there).
+    cursor_signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,5 +55,5 @@ class Settings:
             read_timeout=float(env.get("DYNAMODB_READ_TIMEOUT", "2.0")),
             max_attempts=int(env.get("DYNAMODB_MAX_ATTEMPTS", "3")),
             metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "dynamodbmanager"),
-            cursor_signing_key=env.get("CURSOR_SIGNING_KEY", table_name).encode(),
+            cursor_signing_key=(env.get("CURSOR_SIGNING_KEY") or secrets.token_urlsafe(32)).encode(),
         )

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
+from dynamodbmanager.store import cursor
 from tests.httpclient import Reply, call
 from tests.integration import backends
 
@@ -332,3 +333,10 @@ def test_a_plain_set_operation_on_a_set_says_how_to_send_it_typed(stack: Running
     assert reply.status == 400, reply.body
     assert '"format": "dynamodb"' in reply.json()["error"]["message"]
     assert stored(stack, item_id) == expected(item)
+
+
+def test_a_cursor_signed_with_the_table_name_health_discloses_is_refused(stack: RunningStack) -> None:
+    table = ok(call("GET", f"{stack.url}/health")).json()["table"]
+    forged = cursor.encode({"id": {"S": "anything"}}, table.encode())
+    reply = call("GET", f"{stack.url}/items?cursor={forged}")
+    assert (reply.status, reply.json()["error"]["code"]) == (400, "InvalidCursor")

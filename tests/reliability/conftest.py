@@ -27,7 +27,9 @@ def reliability_stack(
     lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningStack]:
     """``dynamodbmanager local`` on its own table, so scans before and after a request see only this package's data."""
-    running = start_stack(lambda_zip, emulator, TABLE, tmp_path_factory.mktemp("reliability") / "local.log")
+    log = tmp_path_factory.mktemp("reliability") / "local.log"
+    # The in-process app (``direct_app``) signs cursors with the same key, so either reads the other's cursors.
+    running = start_stack(lambda_zip, emulator, TABLE, log, env={"CURSOR_SIGNING_KEY": TABLE})
     try:
         yield running
     finally:

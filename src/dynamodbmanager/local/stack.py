@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import secrets
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -28,6 +30,28 @@ if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
 log = logging.getLogger("dynamodbmanager.local")
+
+
+#: Where a data directory keeps the secret that signs its list cursors.
+CURSOR_KEY_FILE = "cursor-signing-key"
+
+
+def cursor_signing_key(data_dir: Path | None) -> str:
+    """The secret that signs list cursors: ``$CURSOR_SIGNING_KEY``, else one kept in the data directory
+    (made on first use, readable by its owner only), else a new one for this in-memory run."""
+    if configured := os.environ.get("CURSOR_SIGNING_KEY"):
+        return configured
+    if data_dir is None:
+        return secrets.token_urlsafe(32)
+    path = data_dir / CURSOR_KEY_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+            stream.write(secrets.token_urlsafe(32))
+    # O_NOFOLLOW: a link planted in the directory is refused (ELOOP), never read as the secret.
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), encoding="ascii") as stream:
+        return stream.read().strip()
 
 
 class PortBusy(Exception):
@@ -109,6 +133,7 @@ class LocalStack:
                 "POWERTOOLS_SERVICE_NAME": "dynamodbmanager",
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "TZ": "UTC",
+                "CURSOR_SIGNING_KEY": cursor_signing_key(config.data_dir),
                 # The function's DynamoDB timeouts and attempts, when the developer tunes them.
                 **{name: os.environ[name] for name in DYNAMODB_TUNING if name in os.environ},
             }
