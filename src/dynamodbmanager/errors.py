@@ -29,6 +29,13 @@ class BadRequest(ServiceError):
     code = "ValidationError"
 
 
+class Forbidden(ServiceError):
+    """The request comes from somewhere the service does not serve (403)."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "OriginNotAllowed"
+
+
 class NotFound(ServiceError):
     """No item, or no route, at the requested path."""
 

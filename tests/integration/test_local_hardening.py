@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,3 +79,41 @@ def test_local_help_says_the_api_key_can_come_from_the_environment() -> None:
     )
     assert "DYNAMODBMANAGER_API_KEY" in " ".join(done.stdout.split())
     assert "out of ps" in " ".join(done.stdout.split())
+
+
+def test_a_page_that_rebinds_its_name_to_the_loopback_is_refused(stack: RunningStack) -> None:
+    item_id = f"rebind-{uuid.uuid4()}"
+    assert call("PUT", f"{stack.url}/items/{item_id}", {"v": 1}).status == 201
+    port = stack.url.rsplit(":", 1)[1]
+    for host in (f"rebind.evil.example:{port}", "evil.example", f"127.0.0.1.nip.io:{port}"):
+        reply = call("DELETE", f"{stack.url}/items/{item_id}", headers={"Host": host})
+        assert reply.status == 403, host
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+        assert call("GET", f"{stack.url}/items/{item_id}", headers={"Host": host}).status == 200, host
+
+
+def test_a_cross_site_form_post_writes_nothing_but_curl_and_the_own_origin_do(stack: RunningStack) -> None:
+    item_id = f"csrf-{uuid.uuid4()}"
+    assert call("PUT", f"{stack.url}/items/{item_id}", {"v": 1}).status == 201
+    body = json.dumps({"operation": "delete", "payload": {"Key": {"id": item_id}}})
+    form = {"Content-Type": "text/plain", "Origin": "https://evil.example"}
+    refused = call("POST", f"{stack.url}/dynamodbmanager", body, form)
+    assert (refused.status, refused.json()["error"]["code"]) == (403, "OriginNotAllowed")
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    assert call("GET", f"{stack.url}/items/{item_id}").status == 200
+    # The console's own origin and curl (no Origin at all) are served.
+    assert call("GET", f"{stack.url}/items/{item_id}", headers={"Origin": stack.url}).status == 200
+    assert call("POST", f"{stack.url}/dynamodbmanager", body, {"Content-Type": "text/plain"}).status == 200
+    assert call("GET", f"{stack.url}/items/{item_id}").status == 404
+
+
+def test_cors_origins_named_at_start_are_allowed(lambda_zip: Path, emulator: Emulator, tmp_path: Path) -> None:
+    named = start_stack(
+        lambda_zip, emulator, "hardening", tmp_path / "local.log", "--cors-origins", "https://app.example"
+    )
+    try:
+        allowed = call("GET", f"{named.url}/items", headers={"Origin": "https://app.example"})
+        assert (allowed.status, allowed.header("Access-Control-Allow-Origin")) == (200, "https://app.example")
+        assert call("GET", f"{named.url}/items", headers={"Origin": "https://other.example"}).status == 403
+    finally:
+        named.process.stop()

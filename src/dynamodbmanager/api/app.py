@@ -18,7 +18,7 @@ from dynamodbmanager.api.console import ConsoleApi
 from dynamodbmanager.api.idempotency import IdempotentCreation
 from dynamodbmanager.api.items import ItemsApi
 from dynamodbmanager.api.rpc import RpcApi
-from dynamodbmanager.errors import ServiceError
+from dynamodbmanager.errors import Forbidden, ServiceError
 from dynamodbmanager.http.cors import CorsPolicy
 from dynamodbmanager.http.request import FORMAT_V2, Request, decode_body, from_event
 from dynamodbmanager.http.response import Response, empty_response, error_response, json_response
@@ -90,6 +90,11 @@ class App:
         return response.to_result(payload_format)
 
     def _dispatch(self, request: Request) -> Response:
+        origin = request.header("origin")
+        if origin is not None and request.method != "OPTIONS" and not self.cors.allows(origin, request.header("host")):
+            # Browsers send Origin on every cross-site write, form posts included; curl and the SDKs send none.
+            request.operation = "refused"
+            raise Forbidden(f"Requests from the origin {origin!r} are not allowed; see CORS_ALLOWED_ORIGINS.")
         if request.method == "OPTIONS":
             request.operation = "preflight"
             allowed = self.router.allowed(request.path)

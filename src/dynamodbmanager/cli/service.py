@@ -43,6 +43,7 @@ def _local(args: argparse.Namespace) -> int:
         emulator_port=args.emulator_port,
         api_key=args.api_key,
         cors_allowed_origins=args.cors_origins,
+        allowed_hosts=tuple(args.allow_host),
         log_level=args.log_level,
         function_timeout=args.function_timeout,
         data_dir=Path(args.data_dir) if args.data_dir is not None else None,
@@ -160,7 +161,20 @@ def register(commands: Any) -> None:
         help=f"require this x-api-key on all but the public routes (default: ${API_KEY_VARIABLE}, "
         "which keeps the key out of ps)",
     )
-    local.add_argument("--cors-origins", default="*", help="allowed CORS origins, comma-separated (default: *)")
+    local.add_argument(
+        "--cors-origins",
+        default="",
+        help="origins a browser may call the API from, comma-separated, or * for any (default: the gateway's own, "
+        "http://127.0.0.1:PORT and http://localhost:PORT); a request from any other origin is a 403",
+    )
+    local.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host is NAME (repeatable; default: loopback names and addresses only, "
+        "so no web page can reach the stack by rebinding its own name to 127.0.0.1)",
+    )
     local.add_argument("--log-level", default="INFO", help="the function's log level (default: INFO)")
     local.add_argument("--function-timeout", type=float, default=10.0, help="seconds per invocation (default: 10)")
     local.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 #: Request headers a browser may send; what the API reads plus what API Gateway and SDKs add.
 ALLOWED_HEADERS = (
@@ -21,6 +22,12 @@ class CorsPolicy:
     def __init__(self, origins: Iterable[str]) -> None:
         self.origins = frozenset(origins)
         self.any_origin = "*" in self.origins
+
+    def allows(self, origin: str, host: str | None) -> bool:
+        """Whether a browser at ``origin`` may call the API: a configured origin, or the API's own (same host)."""
+        if self.any_origin or origin in self.origins:
+            return True
+        return host is not None and urlsplit(origin).netloc.lower() == host.lower()
 
     def headers(self, origin: str | None) -> dict[str, str]:
         """Headers for a response to ``origin``: only a configured origin is echoed, never an arbitrary one."""

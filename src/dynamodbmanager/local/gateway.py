@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 from typing import IO, TYPE_CHECKING, Any
@@ -84,10 +85,19 @@ def _gateway_error(status: int, message: str) -> Response:
 class LocalGateway:
     """The WSGI application in front of the function."""
 
-    def __init__(self, invoker: Invoker, *, stage: str = DEFAULT_STAGE, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        invoker: Invoker,
+        *,
+        stage: str = DEFAULT_STAGE,
+        api_key: str | None = None,
+        allowed_hosts: Iterable[str] = (),
+    ) -> None:
         self.invoker = invoker
         self.stage = stage
         self.api_key = api_key
+        #: Host names answered besides loopback ones: a DNS-rebinding page names its own host, never these.
+        self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
         #: What API Gateway puts in ``requestContext.identity.apiKeyId``: an id of the key, never the key.
         self.api_key_id = None if api_key is None else "local-" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
@@ -104,8 +114,21 @@ class LocalGateway:
         response = self.respond(request)
         return response(environ, start_response)
 
+    def host_allowed(self, host: str) -> bool:
+        """Whether ``Host`` (with or without its port) names this machine's loopback or an allowed name."""
+        name = host.lower().rsplit(":", 1)[0] if not host.endswith("]") else host.lower()
+        name = name.removeprefix("[").removesuffix("]")
+        if name in self.allowed_hosts or name in ("localhost", "::1"):
+            return True
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
+
     def respond(self, request: Request) -> Response:
         """The response to one HTTP request."""
+        if not self.host_allowed(request.host):
+            return _gateway_error(403, f"Host {request.host!r} is not served here; start with --allow-host to add it")
         path = _raw_path(request)
         needs_key = self._needs_key(request.method, path)
         if needs_key and not hmac.compare_digest(

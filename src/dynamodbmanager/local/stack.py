@@ -71,7 +71,10 @@ class StackConfig:
     emulator_url: str | None = None
     emulator_port: int | None = None
     api_key: str | None = None
-    cors_allowed_origins: str = "*"
+    #: Origins a browser may call from, comma-separated; empty: the gateway's own origin only.
+    cors_allowed_origins: str = ""
+    #: Host names answered besides loopback ones (a page that rebinds its own name to 127.0.0.1 is refused).
+    allowed_hosts: tuple[str, ...] = ()
     log_level: str = "INFO"
     function_timeout: float = 10.0
     concurrency: int = 4
@@ -93,6 +96,11 @@ class LocalStack:
     def url(self) -> str:
         """The gateway's base URL."""
         return f"http://{LOOPBACK}:{self.config.port}"
+
+    @property
+    def own_origins(self) -> str:
+        """The origins the gateway itself is reached at, as a browser names them."""
+        return f"http://{LOOPBACK}:{self.config.port},http://localhost:{self.config.port}"
 
     def start(self) -> LocalStack:
         """Start everything, or raise after stopping what was started."""
@@ -129,7 +137,7 @@ class LocalStack:
                 "IDEMPOTENCY_TABLE_NAME": DEFAULT_IDEMPOTENCY_TABLE_NAME,
                 "DYNAMODB_ENDPOINT_URL": emulator_url,
                 "LOG_LEVEL": config.log_level,
-                "CORS_ALLOWED_ORIGINS": config.cors_allowed_origins,
+                "CORS_ALLOWED_ORIGINS": config.cors_allowed_origins or self.own_origins,
                 "POWERTOOLS_SERVICE_NAME": "dynamodbmanager",
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "TZ": "UTC",
@@ -145,7 +153,9 @@ class LocalStack:
                 concurrency=config.concurrency,
             )
             self.cold_start_ms = self.invoker.warm()
-            gateway = LocalGateway(self.invoker, stage=config.stage, api_key=config.api_key)
+            gateway = LocalGateway(
+                self.invoker, stage=config.stage, api_key=config.api_key, allowed_hosts=config.allowed_hosts
+            )
             self.server = make_server(LOOPBACK, config.port, gateway, threaded=True)
         except BaseException:
             self.close()
