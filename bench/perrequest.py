@@ -12,7 +12,7 @@ from typing import Any
 from bench.functions import BARE, OURS, Functions, lambda_env, python_argv, pythonpath
 from bench.report import Row
 from bench.stats import Spread
-from bench.workload import Case, canned_answers, rest_cases, rpc_cases, silent_cases
+from bench.workload import Case, canned_answers, rest_cases, rpc_cases, silent_cases, typed_cases
 
 WORKER = Path(__file__).with_name("worker.py")
 SECTION = "per request"
@@ -59,7 +59,7 @@ def _check_status(handler: str, results: dict[str, Any]) -> None:
 
 def measure(functions: Functions, *, repeats: int, rounds: int, batch: int, warmup: int) -> tuple[list[Row], Any]:
     """Per-request CPU µs of each case for both handlers, each in ``repeats`` fresh processes taking turns."""
-    ours_cases = rpc_cases() + rest_cases() + silent_cases()
+    ours_cases = rpc_cases() + rest_cases() + typed_cases() + silent_cases()
     bare_cases = rpc_cases()
     timing = {"warmup": warmup, "rounds": rounds, "batch": batch}
     samples: dict[str, dict[str, list[float]]] = {OURS: {}, BARE: {}}

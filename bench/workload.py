@@ -124,6 +124,24 @@ def rest_cases() -> list[Case]:
     ]
 
 
+def typed_cases() -> list[Case]:
+    """The same requests in DynamoDB JSON (``format=dynamodb``), beside the plain ones."""
+    typed_body = {name: value for name, value in typed_item("1").items() if name != "_version"}
+    rpc_create = {"operation": "create", "format": "dynamodb", "payload": {"Item": typed_body}}
+    rpc_read = {"operation": "read", "format": "dynamodb", "payload": {"Key": {"id": {"S": "1"}}}}
+    return [
+        Case("rpc create, DynamoDB JSON", event("POST", "/dynamodbmanager", rpc_create), "create"),
+        Case("rpc read, DynamoDB JSON", event("POST", "/dynamodbmanager", rpc_read), "read"),
+        Case("POST /items?format=dynamodb", event("POST", "/items?format=dynamodb", typed_body), "create"),
+        Case("GET /items/{id}?format=dynamodb", event("GET", "/items/1?format=dynamodb"), "read"),
+        Case(
+            f"GET /items?limit={LIST_SIZE}&format=dynamodb",
+            event("GET", f"/items?limit={LIST_SIZE}&format=dynamodb"),
+            "list",
+        ),
+    ]
+
+
 def canned_answers() -> dict[str, str]:
     """DynamoDB's response body for each operation: what a successful call returns."""
     page = [typed_item(f"item-{index:04d}") for index in range(LIST_SIZE)]
