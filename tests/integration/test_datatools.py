@@ -1,8 +1,9 @@
-"""export and import against the local stack: through the API and directly, JSON Lines and CSV, byte for byte."""
+"""export and import against the local stack: through the API and directly, every format, every type, byte for byte."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from dynamodbmanager.local.emulator import Emulator
 from dynamodbmanager.local.processes import ManagedProcess, free_port
 from dynamodbmanager.store.attributes import deserialize
 from tests.conftest import RunningStack, start_stack
+from tests.integration import backends
 from tests.strategies import items as item_strategy
 
 pytestmark = pytest.mark.integration
@@ -117,11 +120,12 @@ def test_import_reports_bad_lines_and_strict_stops(
     lines = ['{"id": "good-1"}', "{oops", '{"id": ""}', '{"id": "good-2", "x": [1, 2]}']
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    assert cli("import", "--from", str(path), "--url", source.url) == 0
+    assert cli("import", "--from", str(path), "--url", source.url) == 2
     err = capsys.readouterr().err
-    assert "line 2: skipped: The line is not valid JSON" in err
-    assert "line 3: skipped: The key attribute 'id' must not be empty." in err
-    assert "import: written 2, skipped 2, failed 0" in err
+    assert "line 2: not imported: The line is not valid JSON" in err
+    assert "line 3: not imported: The key attribute 'id' must not be empty." in err
+    assert "import: written 2, not imported 2, failed 0" in err
+    assert "error: 2 lines could not be imported (reported above)" in err
     assert set(plain_items(source)) == {"good-1", "good-2"}
 
     source.clear()
@@ -131,8 +135,12 @@ def test_import_reports_bad_lines_and_strict_stops(
     assert "--resume" in err
     assert set(plain_items(source)) == {"good-1"}
     path.write_text("\n".join([lines[0], '{"id": "fixed"}', *lines[2:]]) + "\n")
-    assert cli("import", "--from", str(path), "--url", source.url, "--resume") == 0
-    assert "resumed after line 1" in capsys.readouterr().err
+    # Resumed, the line still bad is reported again; the rest is written.
+    assert cli("import", "--from", str(path), "--url", source.url, "--resume") == 2
+    err = capsys.readouterr().err
+    assert "import (resumed after line 1): written 2, not imported 1" in err
+    assert "line 3: not imported: The key attribute 'id' must not be empty." in err
+    assert "error: 1 line could not be imported" in err
     assert set(plain_items(source)) == {"good-1", "fixed", "good-2"}
     assert {item["_version"] for item in plain_items(source).values()} == {1}
 
@@ -193,3 +201,139 @@ def test_ctrl_c_stops_an_import_that_resume_then_completes(
     final = plain_items(source)
     assert set(final) == {f"many-{n}" for n in range(1, 1001)}
     assert all(final[f"many-{n}"]["_version"] == 1 for n in range(1, state["line"] + 1))
+
+
+# Every type DynamoDB holds, written with the low-level client and compared with it, type by type.
+
+#: Every test below runs on both local DynamoDB backends, against the session's stack and its table.
+backend, stack = backends.BACKEND, backends.STACK
+
+FORTY_ONE_DIGITS = "1" + "0" * 40
+#: Two items holding the ten types, at the top and nested in maps and lists, and DynamoDB's 41-digit 1E+40.
+EVERY_TYPE: list[dict[str, Any]] = [
+    {
+        "id": {"S": "lossless-1"},
+        "s": {"S": "text ünïcode"},
+        "n": {"N": FORTY_ONE_DIGITS},
+        "f": {"N": "-12345678901234567890.123456789012345678"},
+        "b": {"B": b"\x00\x01\xfe\xff"},
+        "t": {"BOOL": True},
+        "z": {"NULL": True},
+        "ss": {"SS": ["b", "a", "c"]},
+        "ns": {"NS": ["10", "-2.5", "1E+100", FORTY_ONE_DIGITS]},
+        "bs": {"BS": [b"\x02", b"\x01", b"\x00"]},
+        "l": {"L": [{"S": "x"}, {"B": b"\x07"}, {"SS": ["y"]}, {"NS": ["1"]}, {"BS": [b"\x08"]}, {"L": []}]},
+        "m": {
+            "M": {
+                "b": {"B": b"\x09"},
+                "deep": {"M": {"ss": {"SS": ["p", "q"]}, "n": {"N": FORTY_ONE_DIGITS}, "f": {"BOOL": False}}},
+                "list": {"L": [{"M": {"bs": {"BS": [b"\x0a", b"\x0b"]}, "z": {"NULL": True}}}]},
+            }
+        },
+    },
+    {"id": {"S": "lossless-2"}, "only": {"BS": [b"\xff"]}, "empty": {"M": {}}},
+]
+
+
+def put_directly(target: RunningStack, items: list[dict[str, Any]]) -> None:
+    """Write typed items with the low-level client, as another writer would, bypassing the service."""
+    dynamodb = target.emulator.client("dynamodb")
+    for item in items:
+        dynamodb.put_item(TableName=target.table_name, Item=item)
+
+
+def same_value(stored: dict[str, Any], expected: dict[str, Any], where: str) -> None:
+    """One typed value as expected: the same type; numbers by value, sets as sets, everything else exactly."""
+    assert list(stored) == list(expected), f"{where}: {stored} is not of the type of {expected}"
+    ((kind, got),) = stored.items()
+    want = expected[kind]
+    if kind == "N":
+        assert Decimal(got) == Decimal(want), where
+    elif kind == "NS":
+        assert {Decimal(n) for n in got} == {Decimal(n) for n in want}, where
+    elif kind in ("SS", "BS"):
+        assert sorted(got) == sorted(want), where
+        assert len(set(got)) == len(got), where
+    elif kind == "M":
+        assert set(got) == set(want), where
+        for name in want:
+            same_value(got[name], want[name], f"{where}.{name}")
+    elif kind == "L":
+        assert len(got) == len(want), where
+        for index, (member, wanted) in enumerate(zip(got, want, strict=True)):
+            same_value(member, wanted, f"{where}[{index}]")
+    else:
+        assert got == want, where
+
+
+def assert_stored(target: RunningStack, expected: list[dict[str, Any]]) -> None:
+    """The table holds exactly ``expected``, attribute by attribute and type by type (versions aside)."""
+    scanned: list[dict[str, Any]] = target.scan_all()
+    stored = {item["id"]["S"]: item for item in scanned}
+    assert set(stored) == {item["id"]["S"] for item in expected}
+    for item in expected:
+        found = {name: value for name, value in stored[item["id"]["S"]].items() if name != "_version"}
+        assert set(found) == set(item)
+        for name, value in item.items():
+            same_value(found[name], value, f"{item['id']['S']}.{name}")
+
+
+def test_every_type_survives_export_and_import_in_dynamodb_json(stack: RunningStack, tmp_path: Path) -> None:
+    stack.clear()
+    put_directly(stack, EVERY_TYPE)
+    through_api, direct_scan = tmp_path / "api.json", tmp_path / "direct.json"
+    assert cli("export", "--to", str(through_api), "--format", "dynamodb-json", "--url", stack.url) == 0
+    assert cli("export", "--to", str(direct_scan), "--format", "dynamodb-json", *direct(stack)) == 0
+    # Both ways read the same typed items and write the same bytes: key first, sorted, binary in base64.
+    assert sorted_lines(direct_scan) == sorted_lines(through_api)
+    lines = through_api.read_text(encoding="utf-8").splitlines()
+    assert sorted(line[: len('{"Item":{"id":{"S":"lossless-1"}')] for line in lines) == [
+        '{"Item":{"id":{"S":"lossless-1"}',
+        '{"Item":{"id":{"S":"lossless-2"}',
+    ]
+    stack.clear()
+    assert cli("import", "--from", str(through_api), *direct(stack)) == 0
+    assert_stored(stack, EVERY_TYPE)
+    stack.clear()
+    assert cli("import", "--from", str(direct_scan), "--url", stack.url) == 0
+    assert_stored(stack, EVERY_TYPE)
+    stack.clear()
+
+
+def test_an_aws_export_directory_of_gzip_files_imports_every_type(stack: RunningStack, tmp_path: Path) -> None:
+    stack.clear()
+    data = tmp_path / "bucket" / "AWSDynamoDBexport" / "01700000000000-abcdef01" / "data"
+    data.mkdir(parents=True)
+    (data.parent / "manifest-summary.json").write_text('{"version": "2020-06-30", "itemCount": 2}')
+    (data.parent / "manifest-files.json").write_text('{"itemCount": 2, "dataFileS3Key": "data/a.json.gz"}\n')
+    for name, item in zip(("a.json.gz", "b.json.gz"), EVERY_TYPE, strict=True):
+        line = dumps({"Item": item}) + "\n"  # binary as base64, as AWS writes it
+        (data / name).write_bytes(gzip.compress(line.encode("utf-8")))
+    assert cli("import", "--from", str(tmp_path / "bucket"), "--url", stack.url) == 0
+    assert_stored(stack, EVERY_TYPE)
+    stack.clear()
+
+
+def test_plain_formats_refuse_a_set_and_keep_numbers_of_41_digits(
+    stack: RunningStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack.clear()
+    plain = {"id": {"S": "plain"}, "n": {"N": FORTY_ONE_DIGITS}, "m": {"M": {"n": {"N": FORTY_ONE_DIGITS}}}}
+    put_directly(stack, [plain, {"id": {"S": "with-set"}, "m": {"M": {"tags": {"SS": ["a"]}}}}])
+    for target, way in ((tmp_path / "out.jsonl", ["--url", stack.url]), (tmp_path / "out.csv", direct(stack))):
+        assert cli("export", "--to", str(target), *way) == 2
+        err = capsys.readouterr().err
+        assert f"item 'with-set': attribute 'm.tags' is a string set (SS), which {target.suffix[1:]} cannot keep" in err
+        assert "--format dynamodb-json" in err
+        assert not target.exists()
+    assert cli("export", "--to", str(tmp_path / "lossy.jsonl"), "--url", stack.url, "--allow-lossy") == 0
+    assert "warning: --allow-lossy: 1 of the values written (sets, binary) will read back as lists" in (
+        capsys.readouterr().err
+    )
+    # Without the set, JSON Lines carries DynamoDB's 41 digits there and back.
+    stack.emulator.client("dynamodb").delete_item(TableName=stack.table_name, Key={"id": {"S": "with-set"}})
+    assert cli("export", "--to", str(tmp_path / "out.jsonl"), "--url", stack.url) == 0
+    stack.clear()
+    assert cli("import", "--from", str(tmp_path / "out.jsonl"), "--url", stack.url) == 0
+    assert_stored(stack, [plain])
+    stack.clear()

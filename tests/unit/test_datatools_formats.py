@@ -1,28 +1,44 @@
-"""Export and import file formats: JSON Lines and CSV, exact numbers, stable bytes, line numbers, progress."""
+"""Export and import file formats: JSON Lines, CSV and DynamoDB JSON, every type, exact numbers, stable bytes."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dynamodbmanager.datatools.formats import (
     csv_cell,
     dump_item,
+    dump_typed_item,
     format_of,
+    input_format_of,
     open_output,
     read_csv,
+    read_dynamodb_json,
     read_jsonl,
 )
-from dynamodbmanager.datatools.import_ import check_item
+from dynamodbmanager.datatools.import_ import check_item, check_typed_item
 from dynamodbmanager.datatools.progress import Progress
+from dynamodbmanager.datatools.sources import (
+    UnreadableInput,
+    detect_format,
+    display_names,
+    input_files,
+    open_input,
+)
+from dynamodbmanager.datatools.typed import LossyValue, canonical_item
 from dynamodbmanager.jsoncodec import loads
+from dynamodbmanager.store.attributes import deserialize, serialize
 from tests.strategies import items as item_strategy
-from tests.strategies import values
+from tests.strategies import names, numbers, text, values
 
 
 def test_format_comes_from_the_name_unless_given() -> None:
@@ -106,7 +122,7 @@ def test_ids_and_values_with_line_breaks_survive_csv(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     writer = open_output(str(target), "csv")
     item = {"id": "\rline\nbreaks\r\n", "text": "a\rb", "n": {"k\n": "v\r"}}
-    writer.write(item)
+    writer.write(serialize(item))
     writer.close()
     assert [r.item for r in read_csv(io.BytesIO(target.read_bytes()))] == [item]
 
@@ -123,7 +139,7 @@ def test_strings_that_look_like_json_are_quoted_in_csv() -> None:
 def test_a_file_gets_its_name_only_when_complete(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     writer = open_output(str(target), "jsonl")
-    writer.write({"id": "a"})
+    writer.write({"id": {"S": "a"}})
     assert not target.exists()
     assert (tmp_path / "out.jsonl.partial").exists()
     writer.close()
@@ -134,7 +150,7 @@ def test_a_file_gets_its_name_only_when_complete(tmp_path: Path) -> None:
 def test_an_aborted_export_leaves_only_the_partial_file(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     writer = open_output(str(target), "jsonl")
-    writer.write({"id": "a"})
+    writer.write({"id": {"S": "a"}})
     writer.abort()
     assert not target.exists()
     assert (tmp_path / "out.jsonl.partial").read_text() == '{"id":"a"}\n'
@@ -143,8 +159,8 @@ def test_an_aborted_export_leaves_only_the_partial_file(tmp_path: Path) -> None:
 def test_csv_columns_are_the_union_of_all_items_id_first(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     writer = open_output(str(target), "csv")
-    writer.write({"id": "1", "b": 2})
-    writer.write({"id": "2", "a": {"x": 1}})
+    writer.write(serialize({"id": "1", "b": 2}))
+    writer.write(serialize({"id": "2", "a": {"x": 1}}))
     writer.close()
     records = list(read_csv(io.BytesIO(target.read_bytes())))
     assert [r.item for r in records] == [{"id": "1", "b": 2}, {"id": "2", "a": {"x": 1}}]
@@ -183,3 +199,212 @@ def test_no_progress_prints_nothing() -> None:
     progress.advance(3)
     progress.finish()
     assert stream.getvalue() == ""
+
+
+# DynamoDB JSON: every type, written as DynamoDB's export to S3 writes it, and read back exactly.
+
+typed_scalars: st.SearchStrategy[dict[str, Any]] = st.one_of(
+    text.map(lambda s: {"S": s}),
+    numbers.map(lambda n: {"N": str(n)}),
+    st.binary(max_size=8).map(lambda b: {"B": b}),
+    st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
+    st.lists(text, min_size=1, max_size=4, unique=True).map(lambda m: {"SS": m}),
+    st.lists(numbers, min_size=1, max_size=4, unique_by=Decimal).map(lambda m: {"NS": [str(n) for n in m]}),
+    st.lists(st.binary(max_size=6), min_size=1, max_size=4, unique=True).map(lambda m: {"BS": m}),
+)
+typed_values: st.SearchStrategy[dict[str, Any]] = st.recursive(
+    typed_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3).map(lambda m: {"L": m}),
+        st.dictionaries(names, children, max_size=3).map(lambda m: {"M": m}),
+    ),
+    max_leaves=10,
+)
+typed_items = st.builds(
+    lambda key, attributes: {"id": {"S": key}, **attributes},
+    text.filter(bool),
+    st.dictionaries(names.filter(lambda n: n != "id"), typed_values, max_size=5),
+)
+
+#: One item holding all ten types, nested in a map and in a list too, and a 41-digit number from DynamoDB.
+ALL_TYPES: dict[str, Any] = {
+    "id": {"S": "every-type"},
+    "s": {"S": "text"},
+    "n": {"N": "1" + "0" * 40},
+    "b": {"B": b"\x00\x01\xff"},
+    "t": {"BOOL": True},
+    "z": {"NULL": True},
+    "ss": {"SS": ["b", "a"]},
+    "ns": {"NS": ["10", "-2.5", "1E+100"]},
+    "bs": {"BS": [b"\x02", b"\x01"]},
+    "l": {"L": [{"S": "x"}, {"N": "1"}, {"B": b"\x07"}, {"SS": ["y"]}, {"L": [{"BS": [b"\x08"]}]}]},
+    "m": {"M": {"inner": {"M": {"ns": {"NS": ["3"]}, "b": {"B": b""}}}, "f": {"BOOL": False}, "n": {"NULL": True}}},
+}
+
+
+def read_typed(data: bytes) -> list[dict[str, Any]]:
+    """Every item of a DynamoDB JSON file, checked and typed as the importer makes it."""
+    return [check_typed_item(record.item) for record in read_dynamodb_json(io.BytesIO(data)) if record.item]
+
+
+def reference(typed: dict[str, Any]) -> dict[str, Any]:
+    """The item as boto3's own deserializer gives it: sets as sets, binary as Binary, numbers as Decimal."""
+    deserializer = TypeDeserializer()
+    return {name: deserializer.deserialize(value) for name, value in typed.items()}
+
+
+def test_a_dynamodb_json_line_is_an_item_with_the_key_first_sorted_and_binary_in_base64() -> None:
+    item: dict[str, dict[str, Any]] = {
+        "z": {"BS": [b"\x01", b"\x00"]},
+        "id": {"S": "a"},
+        "m": {"M": {"y": {"NS": ["10", "9"]}, "x": {"B": b"\x00"}}},
+    }
+    assert dump_typed_item(item) == (
+        '{"Item":{"id":{"S":"a"},"m":{"M":{"x":{"B":"AA=="},"y":{"NS":["9","10"]}}},"z":{"BS":["AA==","AQ=="]}}}'
+    )
+    # The API's base64 text gives the same line as a scan's bytes.
+    assert dump_typed_item({"id": {"S": "a"}, "b": {"B": "AAE="}}) == dump_typed_item(
+        {"id": {"S": "a"}, "b": {"B": b"\0\1"}}
+    )
+
+
+def test_every_type_reads_back_from_dynamodb_json_exactly(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    writer = open_output(str(target), "dynamodb-json")
+    writer.write(ALL_TYPES)
+    writer.close()
+    (back,) = read_typed(target.read_bytes())
+    assert deserialize(back) == deserialize(ALL_TYPES)
+    # boto3 itself refuses 41 digits (it traps rounding); every other value it reads back the same.
+    assert reference({**back, "n": {"N": "1"}}) == reference({**ALL_TYPES, "n": {"N": "1"}})
+    assert {name: next(iter(value)) for name, value in back.items()} == {
+        name: next(iter(value)) for name, value in ALL_TYPES.items()
+    }
+    # The 41 digits DynamoDB hands out are written as they are, and read back as the same number.
+    assert '"n":{"N":"10000000000000000000000000000000000000000"}' in target.read_text()
+    assert Decimal(back["n"]["N"]) == Decimal(10) ** 40
+
+
+@settings(deadline=None, max_examples=60)
+@given(typed_items)
+def test_any_typed_item_reads_back_from_its_dynamodb_json_line(item: dict[str, Any]) -> None:
+    (back,) = read_typed(dump_typed_item(item).encode("utf-8") + b"\n")
+    assert canonical_item(back) == canonical_item(item)
+    assert reference(back) == reference(item)
+
+
+def test_dynamodb_json_lines_that_are_not_items_say_why() -> None:
+    data = b'{"Item": {"id": {"S": "a"}}}\n\n{"id": {"S": "b"}}\n{"Item": 1}\nnope\n'
+    records = list(read_dynamodb_json(io.BytesIO(data)))
+    assert [(r.line, r.typed) for r in records] == [(1, True), (3, True), (4, True), (5, False)]
+    assert records[0].item == {"id": {"S": "a"}}
+    assert (
+        records[1].error
+        == records[2].error
+        == ('The line is not a DynamoDB JSON item such as {"Item": {"id": {"S": "a"}}}.')
+    )
+    assert records[3].error is not None
+    assert "not valid JSON" in records[3].error
+
+
+def test_the_format_of_an_input_comes_from_its_content() -> None:
+    typed, lines = detect_format(iter([b"\n", b'{"Item": {"id": {"S": "a"}}}\n', b"rest\n"]))
+    assert typed == "dynamodb-json"
+    assert list(lines) == [b"\n", b'{"Item": {"id": {"S": "a"}}}\n', b"rest\n"]
+    assert detect_format(iter([b'{"id": "a", "Item": {}}\n']))[0] == "jsonl"
+    assert detect_format(iter([b"not json\n"]))[0] == "jsonl"
+    assert detect_format(iter([b"not json\n", b"[1]\n", b'{"Item": {}}\n']))[0] == "dynamodb-json"
+    assert detect_format(iter([]))[0] == "jsonl"
+    assert input_format_of("x.csv.gz") == "csv"
+    assert input_format_of("x.json.gz") is None
+    assert input_format_of("x.csv", "dynamodb-json") == "dynamodb-json"
+
+
+def test_a_gzip_file_is_read_whatever_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(gzip.compress(b'{"Item": {"id": {"S": "a"}}}\n'))
+    with open_input(path) as (raw, lines):
+        assert list(lines) == [b'{"Item": {"id": {"S": "a"}}}\n']
+        assert raw.tell() == path.stat().st_size
+    damaged = tmp_path / "damaged.json.gz"
+    damaged.write_bytes(gzip.compress(b'{"Item": {"id": {"S": "a"}}}\n' * 100)[:-12])
+    with open_input(damaged) as (_, lines), pytest.raises(UnreadableInput, match="not a complete gzip file"):
+        list(lines)
+
+
+def test_a_directory_is_read_as_dynamodb_exports_it(tmp_path: Path) -> None:
+    export = tmp_path / "AWSDynamoDBexport" / "01234-abcd"
+    (export / "data").mkdir(parents=True)
+    for name in ("manifest-summary.json", "manifest-files.json", "data/b.json.gz", "data/a.json.gz", "data/c.json"):
+        (export / name).write_bytes(b"")
+    (export / "data" / "notes.txt").write_bytes(b"")
+    (export / "data" / "c.json.import-checkpoint.json").write_bytes(b"")
+    files = input_files(tmp_path, ignored=(".import-checkpoint.json",))
+    assert display_names(tmp_path, files) == [
+        "AWSDynamoDBexport/01234-abcd/data/a.json.gz",
+        "AWSDynamoDBexport/01234-abcd/data/b.json.gz",
+        "AWSDynamoDBexport/01234-abcd/data/c.json",
+    ]
+    single = export / "data" / "c.json"
+    assert input_files(single) == [single]
+    assert display_names(single, [single]) == ["c.json"]
+
+
+# The plain formats have no sets and no binary: an export stops rather than change a type.
+
+LOSSY = [
+    ("b", {"B": b"\x01"}, "binary (B)"),
+    ("ss", {"SS": ["a"]}, "a string set (SS)"),
+    ("ns", {"NS": ["1"]}, "a number set (NS)"),
+    ("bs", {"BS": [b"\x01"]}, "a binary set (BS)"),
+    ("m.deep[1]", {"M": {"deep": {"L": [{"S": "ok"}, {"SS": ["x"]}]}}}, "a string set (SS)"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize(("attribute", "value", "what"), LOSSY, ids=[case[0] for case in LOSSY])
+def test_a_plain_export_refuses_what_it_cannot_keep(
+    tmp_path: Path, fmt: str, attribute: str, value: dict[str, Any], what: str
+) -> None:
+    name = attribute.split(".", maxsplit=1)[0]
+    writer = open_output(str(tmp_path / f"out.{fmt}"), fmt)
+    writer.write({"id": {"S": "fine"}, "n": {"N": "1"}})
+    with pytest.raises(LossyValue) as refused:
+        writer.write({"id": {"S": "k-1"}, name: value})
+    writer.abort()
+    message = str(refused.value)
+    assert f"item 'k-1': attribute '{attribute}' is {what}, which {fmt} cannot keep" in message
+    assert "--format dynamodb-json" in message
+    assert "--allow-lossy" in message
+    assert (refused.value.key, refused.value.attribute) == ("k-1", attribute)
+
+
+def test_allow_lossy_writes_sets_as_sorted_lists_and_binary_as_base64(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    writer = open_output(str(target), "jsonl", allow_lossy=True)
+    writer.write({**ALL_TYPES, "l": {"L": []}, "m": {"M": {}}})
+    writer.close()
+    assert writer.lossy == 4
+    assert target.read_text() == (
+        '{"id":"every-type","b":"AAH/","bs":["AQ==","Ag=="],"l":[],"m":{},'
+        '"n":10000000000000000000000000000000000000000,"ns":[-2.5,10,1E+100],"s":"text","ss":["a","b"],"t":true,'
+        '"z":null}\n'
+    )
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_numbers_from_dynamodb_round_trip_exactly_in_the_plain_formats(tmp_path: Path, fmt: str) -> None:
+    numbers_in = ["1" + "0" * 40, "1E+40", "-0.000000000000000000000000000000000000012345", "9.9999E+125", "1E-130"]
+    item = {"id": {"S": "n"}, **{f"n{i}": {"N": text} for i, text in enumerate(numbers_in)}}
+    target = tmp_path / f"out.{fmt}"
+    writer = open_output(str(target), fmt)
+    writer.write(item)
+    writer.close()
+    reader = read_csv if fmt == "csv" else read_jsonl
+    (record,) = reader(io.BytesIO(target.read_bytes()))
+    assert record.item is not None
+    back = check_item(record.item)
+    assert {name: Decimal(value["N"]) for name, value in back.items() if name != "id"} == {
+        f"n{i}": Decimal(text) for i, text in enumerate(numbers_in)
+    }

@@ -1,11 +1,13 @@
-"""The importer against an in-memory target: batches, bad lines, --strict, checkpoints and an exact --resume."""
+"""The importer against an in-memory target: batches, bad lines, --strict, checkpoints, --resume, every type."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import random
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodbmanager.client import ApiError, Unreachable
+from dynamodbmanager.client import ApiClient, ApiError, Unreachable
 from dynamodbmanager.datatools.import_ import (
     Acknowledged,
+    ApiTarget,
     Checkpoint,
+    DirectTarget,
     Importer,
     ImportStopped,
+    ImportSummary,
     TargetUnavailable,
     check_item,
     checkpoint_path,
@@ -26,6 +31,7 @@ from dynamodbmanager.datatools.import_ import (
 from dynamodbmanager.datatools.progress import Progress
 from dynamodbmanager.datatools.retry import retried
 from dynamodbmanager.errors import ServiceError
+from dynamodbmanager.store.attributes import deserialize
 
 
 class MemoryTarget:
@@ -35,6 +41,7 @@ class MemoryTarget:
 
     def __init__(self, fail_after: int | None = None, refuse: frozenset[str] = frozenset()) -> None:
         self.items: dict[str, dict[str, Any]] = {}
+        self.typed: dict[str, dict[str, Any]] = {}
         self.writes: list[str] = []
         self.batches: list[list[int]] = []
         self.fail_after = fail_after
@@ -44,9 +51,8 @@ class MemoryTarget:
     def check(self) -> None:
         pass
 
-    def prepare(self, item: dict[str, Any]) -> dict[str, Any]:
-        check_item(item)
-        return item
+    def prepare(self, typed: dict[str, Any]) -> dict[str, Any]:
+        return typed
 
     def write(self, prepared: list[Any], lines: list[int]) -> list[tuple[int, str]]:
         refused: list[tuple[int, str]] = []
@@ -55,11 +61,13 @@ class MemoryTarget:
             for done, (item, line) in enumerate(zip(prepared, lines, strict=True)):
                 if self.fail_after is not None and len(self.writes) >= self.fail_after:
                     raise TargetUnavailable("the target went away", written=done)
-                if item["id"] in self.refuse:
+                item_id = item["id"]["S"]
+                if item_id in self.refuse:
                     refused.append((line, "refused"))
                     continue
-                self.items[item["id"]] = item
-                self.writes.append(item["id"])
+                self.typed[item_id] = item
+                self.items[item_id] = deserialize(item)
+                self.writes.append(item_id)
         return refused
 
 
@@ -68,9 +76,9 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def run(source: Path, target: Any, **options: Any) -> tuple[Any, str]:
+def run(source: Path, target: Any, fmt: str | None = "jsonl", **options: Any) -> tuple[ImportSummary, str]:
     stream = io.StringIO()
-    importer = Importer(source, "jsonl", target, Progress("import", stream, tty=False), **options)
+    importer = Importer(source, fmt, target, Progress("import", stream, tty=False), **options)
     return importer.run(), stream.getvalue()
 
 
@@ -88,20 +96,29 @@ def test_a_clean_import_writes_everything_in_batches_and_leaves_no_checkpoint(tm
     assert not checkpoint_path(source).exists()
 
 
-def test_bad_lines_are_reported_by_number_and_skipped(tmp_path: Path) -> None:
+def test_bad_lines_are_reported_by_number_and_leave_the_import_incomplete(tmp_path: Path) -> None:
     big = json.dumps({"id": "big", "blob": "x" * 410_000})
     lines = ['{"id": "a"}', "not json", '{"no": "id"}', '{"id": 7}', big, '{"id": "b"}', '{"id": "c", "x": NaN}']
     source = write_lines(tmp_path / "in.jsonl", lines)
     target = MemoryTarget()
     summary, output = run(source, target)
-    assert (summary.written, summary.skipped, summary.complete) == (2, 5, True)
+    assert (summary.written, summary.skipped, summary.complete) == (2, 5, False)
+    assert summary.stopped is None
     assert set(target.items) == {"a", "b"}
-    assert "line 2: skipped: The line is not valid JSON" in output
-    assert "line 3: skipped: The item has no 'id'." in output
-    assert "line 4: skipped: The key attribute 'id' must be a string." in output
-    assert "line 5: skipped: The item is 410" in output
+    assert "line 2: not imported: The line is not valid JSON" in output
+    assert "line 3: not imported: The item has no 'id'." in output
+    assert "line 4: not imported: The key attribute 'id' must be a string." in output
+    assert "line 5: not imported: The item is 410" in output
     assert "400 KB" in output
-    assert "line 7: skipped: NaN is not a valid JSON number" in output
+    assert "line 7: not imported: NaN is not a valid JSON number" in output
+    # The bad lines stay out of the checkpoint: fixed, --resume imports just them.
+    state = json.loads(checkpoint_path(source).read_text())
+    assert (state["line"], state["beyond"]) == (1, [[6, 6]])
+    write_lines(source, ['{"id": "a"}', *(json.dumps({"id": f"fixed-{n}"}) for n in range(2, 6)), *lines[5:6], "{}"])
+    summary, output = run(source, target, resume=True)
+    assert (summary.written, summary.skipped, summary.resumed_after) == (4, 1, 1)
+    assert "line 7: not imported: The item has no 'id'." in output
+    assert target.writes == ["a", "b", "fixed-2", "fixed-3", "fixed-4", "fixed-5"]
 
 
 def test_strict_stops_at_the_first_bad_line_keeping_what_came_before(tmp_path: Path) -> None:
@@ -112,7 +129,12 @@ def test_strict_stops_at_the_first_bad_line_keeping_what_came_before(tmp_path: P
     assert summary.stopped.startswith("line 31: ")
     assert summary.usage
     assert set(target.items) == {f"i{n}" for n in range(1, 31)}
-    assert json.loads(checkpoint_path(source).read_text()) == {"target": "memory", "line": 30, "beyond": []}
+    assert json.loads(checkpoint_path(source).read_text()) == {
+        "target": "memory",
+        "files": ["in.jsonl"],
+        "line": 30,
+        "beyond": [],
+    }
     # Fixed, it resumes right at the bad line.
     write_lines(source, [*numbered(30), '{"id": "fixed"}', *numbered(40)[30:]])
     summary, _ = run(source, target, strict=True, resume=True)
@@ -122,11 +144,13 @@ def test_strict_stops_at_the_first_bad_line_keeping_what_came_before(tmp_path: P
     assert "fixed" in target.items
 
 
-def test_refused_items_are_skipped_with_their_line(tmp_path: Path) -> None:
+def test_items_the_target_refuses_are_reported_with_their_line(tmp_path: Path) -> None:
     source = write_lines(tmp_path / "in.jsonl", numbered(5))
     summary, output = run(source, MemoryTarget(refuse=frozenset({"i3"})))
-    assert (summary.written, summary.skipped) == (4, 1)
-    assert "line 3: skipped: refused" in output
+    assert (summary.written, summary.skipped, summary.complete) == (4, 1, False)
+    assert "line 3: not imported: refused" in output
+    state = json.loads(checkpoint_path(source).read_text())
+    assert (state["line"], state["beyond"]) == (2, [[4, 5]])
 
 
 def test_resume_after_a_failure_writes_each_acknowledged_line_once(tmp_path: Path) -> None:
@@ -134,7 +158,9 @@ def test_resume_after_a_failure_writes_each_acknowledged_line_once(tmp_path: Pat
     target = MemoryTarget(fail_after=137)
     summary, _ = run(source, target, concurrency=4)
     assert not summary.complete
-    assert summary.stopped == "the target went away"
+    assert summary.stopped is not None
+    assert summary.stopped.endswith(": the target went away")
+    assert summary.stopped.startswith("line ")
     assert summary.written == 137
     state = json.loads(checkpoint_path(source).read_text())
     acknowledged = Acknowledged(state["line"], [tuple(r) for r in state["beyond"]])
@@ -153,6 +179,7 @@ def test_a_later_line_with_the_same_id_wins(tmp_path: Path) -> None:
     target = MemoryTarget()
     run(source, target, concurrency=8, batch_size=5)
     assert target.items == {f"k{k}": {"id": f"k{k}", "n": max(n for n in range(200) if n % 7 == k)} for k in range(7)}
+    assert not checkpoint_path(source).exists()
     assert all(len({f"{n}" for n in lines}) == len(lines) for lines in target.batches)
 
 
@@ -231,3 +258,193 @@ def test_retried_waits_out_a_busy_api_but_not_a_refusal(monkeypatch: pytest.Monk
     with pytest.raises(ApiError, match="502"):
         retried(call, attempts=3)
     assert answers == []
+
+
+# DynamoDB JSON: every type imported as it is, from plain files, gzip files and AWS's export layout.
+
+#: An item of each of the ten types, nested in a map and a list too, and a 41-digit number from DynamoDB.
+EVERY_TYPE: dict[str, dict[str, Any]] = {
+    "id": {"S": "every-type"},
+    "s": {"S": "text"},
+    "n": {"N": "1" + "0" * 40},
+    "b": {"B": "AAH/"},
+    "t": {"BOOL": True},
+    "z": {"NULL": True},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["-2.5", "10"]},
+    "bs": {"BS": ["AQ==", "Ag=="]},
+    "l": {"L": [{"B": "Bw=="}, {"SS": ["y"]}, {"L": [{"NS": ["1"]}]}]},
+    "m": {"M": {"bs": {"BS": ["CA=="]}, "n": {"NULL": True}, "deep": {"M": {"f": {"BOOL": False}}}}},
+}
+
+
+def item_line(typed: dict[str, Any]) -> str:
+    """One line of DynamoDB's export format."""
+    return json.dumps({"Item": typed})
+
+
+def ddb_lines(prefix: str, count: int) -> list[str]:
+    """``count`` DynamoDB JSON lines of items with a string set and binary, ids ``prefix0``, ``prefix1``..."""
+    return [item_line({"id": {"S": f"{prefix}{n}"}, "ss": {"SS": [str(n)]}, "b": {"B": "AAE="}}) for n in range(count)]
+
+
+def aws_export(root: Path, files: dict[str, list[str]]) -> Path:
+    """A directory laid out as DynamoDB's export to S3: manifests beside gzip data files."""
+    export = root / "AWSDynamoDBexport" / "01700000000000-abcdef01"
+    (export / "data").mkdir(parents=True)
+    (export / "manifest-summary.json").write_text('{"version": "2020-06-30", "itemCount": 3}')
+    (export / "manifest-files.json").write_text('{"itemCount": 3, "dataFileS3Key": "data/x.json.gz"}\n')
+    (export / "_started").write_text("")
+    for name, lines in files.items():
+        (export / "data" / name).write_bytes(gzip.compress("".join(line + "\n" for line in lines).encode()))
+    return root
+
+
+def test_a_dynamodb_json_file_imports_every_type_as_it_is(tmp_path: Path) -> None:
+    source = write_lines(tmp_path / "in.json", [item_line(EVERY_TYPE)])
+    target = MemoryTarget()
+    summary, _ = run(source, target, fmt=None)
+    assert (summary.written, summary.complete) == (1, True)
+    stored = target.typed["every-type"]
+    assert {name: next(iter(value)) for name, value in stored.items()} == {
+        name: next(iter(value)) for name, value in EVERY_TYPE.items()
+    }
+    assert stored["b"] == {"B": b"\x00\x01\xff"}
+    assert stored["bs"] == {"BS": [b"\x01", b"\x02"]}
+    assert stored["m"]["M"]["bs"] == {"BS": [b"\x08"]}
+    assert Decimal(stored["n"]["N"]) == 10**40
+    assert target.items["every-type"]["ss"] == {"a", "b"}
+
+
+def test_a_plain_line_with_41_digits_from_dynamodb_imports_as_that_number(tmp_path: Path) -> None:
+    source = write_lines(tmp_path / "in.jsonl", ['{"id": "big", "n": 10000000000000000000000000000000000000000}'])
+    target = MemoryTarget()
+    summary, _ = run(source, target)
+    assert summary.complete
+    assert target.typed["big"]["n"] == {"N": "1E+40"}
+
+
+def test_dynamodb_json_lines_dynamodb_would_refuse_are_reported(tmp_path: Path) -> None:
+    lines = [
+        item_line({"id": {"S": "ok"}}),
+        item_line({"id": {"S": "empty-set"}, "ss": {"SS": []}}),
+        item_line({"id": {"N": "1"}}),
+        '{"id": {"S": "unwrapped"}}',
+        item_line({"id": {"S": "bad-base64"}, "b": {"B": "not base64"}}),
+        item_line({"id": {"S": "too-many-digits"}, "n": {"N": "1234567890123456789012345678901234567891"}}),
+    ]
+    source = write_lines(tmp_path / "in.json", lines)
+    summary, output = run(source, MemoryTarget(), fmt="dynamodb-json")
+    assert (summary.written, summary.skipped, summary.complete) == (1, 5, False)
+    assert "line 2: not imported: The item.ss must be a non-empty list" in output
+    assert "line 3: not imported: The key attribute 'id' must be typed" in output
+    assert "line 4: not imported: The line is not a DynamoDB JSON item" in output
+    assert "line 5: not imported: The item.b must be binary as standard base64" in output
+    assert "line 6: not imported: The item.n has a number with more than DynamoDB's 38 significant digits." in output
+
+
+def test_a_gzip_file_is_imported_and_its_progress_counts_compressed_bytes(tmp_path: Path) -> None:
+    source = tmp_path / "in.json.gz"
+    source.write_bytes(gzip.compress("".join(line + "\n" for line in ddb_lines("g", 60)).encode()))
+    stream = io.StringIO()
+    target = MemoryTarget()
+    summary = Importer(source, None, target, Progress("import", stream, tty=False, interval=0)).run()
+    assert (summary.written, summary.complete) == (60, True)
+    assert target.items["g7"] == {"id": "g7", "ss": {"7"}, "b": b"\x00\x01"}
+    assert "100%  60 items" in stream.getvalue().splitlines()[-1]
+
+
+def test_a_directory_in_aws_export_layout_is_imported_file_by_file(tmp_path: Path) -> None:
+    root = aws_export(tmp_path / "export", {"b.json.gz": ddb_lines("b", 3), "a.json.gz": ddb_lines("a", 3)})
+    plain = root / "AWSDynamoDBexport" / "plain.json"
+    plain.write_text(item_line(EVERY_TYPE) + "\n")
+    target = MemoryTarget(refuse=frozenset({"b1"}))
+    summary, output = run(root, target, fmt=None, batch_size=2, concurrency=1)
+    assert (summary.written, summary.skipped) == (6, 1)
+    assert target.writes == ["a0", "a1", "a2", "b0", "b2", "every-type"]
+    assert "line 2 of AWSDynamoDBexport/01700000000000-abcdef01/data/b.json.gz: not imported: refused" in output
+    state = json.loads(checkpoint_path(root).read_text())
+    assert state["files"] == [
+        "AWSDynamoDBexport/01700000000000-abcdef01/data/a.json.gz",
+        "AWSDynamoDBexport/01700000000000-abcdef01/data/b.json.gz",
+        "AWSDynamoDBexport/plain.json",
+    ]
+    # The refused line alone is left: once the target takes it, --resume writes just that one.
+    target.refuse = frozenset()
+    summary, _ = run(root, target, fmt=None, resume=True)
+    assert (summary.written, summary.complete) == (1, True)
+    assert target.writes[-1] == "b1"
+    assert not checkpoint_path(root).exists()
+
+
+def test_resuming_a_directory_writes_each_acknowledged_line_once(tmp_path: Path) -> None:
+    files = {f"{name}.json.gz": ddb_lines(name, 120) for name in ("p", "q", "r")}
+    root = aws_export(tmp_path / "export", files)
+    target = MemoryTarget(fail_after=170)
+    summary, _ = run(root, target, fmt=None, concurrency=3)
+    assert summary.stopped is not None
+    assert " of AWSDynamoDBexport/01700000000000-abcdef01/data/" in summary.stopped
+    assert summary.stopped.endswith(".json.gz: the target went away")
+    assert not summary.complete
+    state = json.loads(checkpoint_path(root).read_text())
+    assert len(state["files"]) == 3
+    file_index, line = divmod(state["line"], 2**32)
+    assert file_index in (0, 1)
+    assert 0 < line <= 120
+    target.fail_after = None
+    summary, _ = run(root, target, fmt=None, concurrency=3, resume=True)
+    assert summary.complete
+    assert len(target.items) == 360
+    assert len(target.writes) == 360, "an acknowledged line was written twice"
+
+
+def test_a_checkpoint_for_other_files_is_refused(tmp_path: Path) -> None:
+    root = aws_export(tmp_path / "export", {"a.json.gz": ddb_lines("a", 3)})
+    Checkpoint(checkpoint_path(root), "memory", ["somewhere/else.json.gz"]).save(Acknowledged(2), force=True)
+    with pytest.raises(ImportStopped, match="resume with the same files") as stopped:
+        run(root, MemoryTarget(), fmt=None, resume=True)
+    assert stopped.value.usage
+
+
+def test_a_damaged_gzip_file_stops_the_import_after_what_it_could_read(tmp_path: Path) -> None:
+    root = aws_export(tmp_path / "export", {"a.json.gz": ddb_lines("a", 5), "c.json.gz": ddb_lines("c", 5)})
+    data = root / "AWSDynamoDBexport" / "01700000000000-abcdef01" / "data"
+    (data / "b.json.gz").write_bytes(gzip.compress("".join(line + "\n" for line in ddb_lines("b", 500)).encode())[:-40])
+    target = MemoryTarget()
+    summary, _ = run(root, target, fmt=None)
+    assert summary.stopped is not None
+    assert "b.json.gz is not a complete gzip file" in summary.stopped
+    assert summary.usage
+    assert {f"a{n}" for n in range(5)} <= set(target.items)
+    assert not any(item_id.startswith("c") for item_id in target.items)
+    (data / "b.json.gz").write_bytes(gzip.compress("".join(line + "\n" for line in ddb_lines("b", 500)).encode()))
+    summary, _ = run(root, target, fmt=None, resume=True)
+    assert summary.complete
+    assert len(target.items) == 510
+
+
+def test_a_directory_without_data_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImportStopped, match=r"no \*\.json or \*\.json\.gz file") as stopped:
+        run(tmp_path / "empty", MemoryTarget(), fmt=None)
+    assert stopped.value.usage
+
+
+def test_acknowledged_ranges_leave_holes_for_lines_not_imported() -> None:
+    acknowledged = Acknowledged()
+    acknowledged.add(1, 10, holes=[4, 7, 99])
+    assert acknowledged.line == 3
+    assert acknowledged.beyond() == [(5, 6), (8, 10)]
+    assert [n for n in range(1, 12) if not acknowledged.covers(n)] == [4, 7, 11]
+    acknowledged.add(4, 4)
+    assert (acknowledged.line, acknowledged.beyond()) == (6, [(8, 10)])
+
+
+def test_the_targets_send_items_typed() -> None:
+    typed: dict[str, dict[str, Any]] = {"id": {"S": "a"}, "b": {"B": b"\x01"}, "_version": {"N": "7"}}
+    api = ApiTarget(ApiClient("http://127.0.0.1:9"))
+    assert api.client.item_format == "dynamodb"
+    assert api.prepare(typed) == {"id": {"S": "a"}, "b": {"B": b"\x01"}}
+    direct = DirectTarget(object(), "table", None)
+    assert direct.prepare(typed) == typed
+    assert direct.prepare({"id": {"S": "a"}}) == {"id": {"S": "a"}, "_version": {"N": "1"}}

@@ -7,16 +7,32 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dynamodbmanager.cli.output import EXIT_CODES_HELP, Exit, api_client, api_options, fail
+from dynamodbmanager.cli.output import Exit, api_client, api_options, fail
 from dynamodbmanager.config import DEFAULT_REGION, DEFAULT_TABLE_NAME
 from dynamodbmanager.datatools.dynamodb import BATCH_LIMIT
-from dynamodbmanager.datatools.formats import FORMATS, format_of
+from dynamodbmanager.datatools.formats import FORMATS, format_of, input_format_of
 from dynamodbmanager.datatools.progress import Progress
+from dynamodbmanager.datatools.typed import LOSSLESS_FORMAT, typed_client
+
+if TYPE_CHECKING:
+    from dynamodbmanager.client import ApiClient
+    from dynamodbmanager.datatools.import_ import Importer, ImportSummary
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_PAGE_SIZE = 1000
+
+EXPORT_EXIT_CODES = (
+    "exit status: 0 every item exported; 1 no such table (--direct); 2 usage, or an item holds a value the "
+    "format cannot keep (nothing is lost with --allow-lossy or --format dynamodb-json); 4 server or network; "
+    "130 interrupted"
+)
+IMPORT_EXIT_CODES = (
+    "exit status: 0 every line imported; 2 usage, or some lines could not be imported (each one is reported; "
+    "after fixing them, --resume imports just those), or --strict stopped at one; 4 server or network "
+    "(--resume continues); 130 interrupted (--resume continues)"
+)
 
 
 def _direct_options() -> argparse.ArgumentParser:
@@ -47,13 +63,24 @@ def _direct_options() -> argparse.ArgumentParser:
 
 def _common_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--format", choices=FORMATS, help="jsonl or csv (default: from the file name, else jsonl)")
+    options.add_argument(
+        "--format",
+        choices=FORMATS,
+        help=f'jsonl (plain JSON Lines), csv, or {LOSSLESS_FORMAT} ({{"Item": {{...}}}} lines of DynamoDB JSON, as '
+        "DynamoDB's export to S3 writes them: every type kept) (default: csv for a .csv file, else jsonl on export "
+        "and the file's content on import)",
+    )
     options.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     return options
 
 
 def _progress(label: str, args: argparse.Namespace) -> Progress:
     return Progress(label, sys.stderr, enabled=not args.no_progress)
+
+
+def _api_client(args: argparse.Namespace) -> ApiClient:
+    """The API client of the options, sending and receiving items as DynamoDB JSON, so no type is lost."""
+    return typed_client(api_client(args))
 
 
 def _direct_client(args: argparse.Namespace, connections: int) -> Any:
@@ -67,6 +94,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from dynamodbmanager.client import ApiError, Unreachable
     from dynamodbmanager.datatools.export import export_items
+    from dynamodbmanager.datatools.typed import LossyValue
 
     fmt = format_of(args.to, args.format)
     total: int | None = None
@@ -88,15 +116,15 @@ def _export(args: argparse.Namespace) -> int:
     else:
         from dynamodbmanager.datatools.export import api_pages
 
-        client = api_client(args)
+        client = _api_client(args)
         pages = api_pages(client, args.page_size)
     progress = _progress("export", args)
     try:
-        summary = export_items(pages, args.to, fmt, progress, total)
-    except (ApiError, Unreachable, ClientError, BotoCoreError) as exc:
+        summary = export_items(pages, args.to, fmt, progress, total, allow_lossy=args.allow_lossy)
+    except (ApiError, Unreachable, ClientError, BotoCoreError, LossyValue) as exc:
         partial = "" if args.to == "-" else f"; what was read is in {args.to}.partial"
         status = Exit.UNAVAILABLE
-        if isinstance(exc, ApiError) and exc.status < 500:
+        if isinstance(exc, LossyValue) or (isinstance(exc, ApiError) and exc.status < 500):
             status = Exit.USAGE
         return fail(f"export stopped: {exc}{partial}", status)
     finally:
@@ -107,6 +135,12 @@ def _export(args: argparse.Namespace) -> int:
         f"exported {summary.items:,} items to {where} in {summary.seconds:.1f} s ({summary.rate:,.0f} items/s)",
         file=sys.stderr,
     )
+    if summary.lossy:
+        print(
+            f"warning: --allow-lossy: {summary.lossy:,} of the values written (sets, binary) will read back as "
+            f"lists or strings; --format {LOSSLESS_FORMAT} keeps their types",
+            file=sys.stderr,
+        )
     return Exit.OK
 
 
@@ -114,56 +148,66 @@ def _import(args: argparse.Namespace) -> int:
     from dynamodbmanager.datatools.import_ import ApiTarget, DirectTarget, Importer, ImportStopped, Target
 
     source = Path(args.source)
-    if not source.is_file():
-        return fail(f"{source} does not exist or is not a file", Exit.USAGE)
+    if not source.is_file() and not source.is_dir():
+        return fail(f"{source} does not exist or is not a file or a directory", Exit.USAGE)
     if not 1 <= args.batch_size <= BATCH_LIMIT:
         return fail(f"--batch-size must be from 1 to {BATCH_LIMIT}", Exit.USAGE)
     if args.concurrency < 1:
         return fail("--concurrency must be at least 1", Exit.USAGE)
     target: Target
-    client = None
     if args.direct:
         target = DirectTarget(_direct_client(args, args.concurrency), args.table, args.endpoint_url)
     else:
-        client = api_client(args)
-        target = ApiTarget(client)
-    importer = Importer(
-        source,
-        format_of(args.source, args.format),
-        target,
-        _progress("import", args),
-        concurrency=args.concurrency,
-        batch_size=args.batch_size,
-        strict=args.strict,
-        resume=args.resume,
-    )
-    if args.resume and not importer.checkpoint.path.exists():
-        print(f"no checkpoint at {importer.checkpoint.path}: importing from the first line", file=sys.stderr)
+        target = ApiTarget(_api_client(args))
     try:
+        importer = Importer(
+            source,
+            input_format_of(args.source, args.format),
+            target,
+            _progress("import", args),
+            concurrency=args.concurrency,
+            batch_size=args.batch_size,
+            strict=args.strict,
+            resume=args.resume,
+        )
+        if args.resume and not importer.checkpoint.path.exists():
+            print(f"no checkpoint at {importer.checkpoint.path}: importing from the first line", file=sys.stderr)
         summary = importer.run()
     except ImportStopped as exc:
         return fail(str(exc), Exit.USAGE if exc.usage else Exit.UNAVAILABLE)
-    resumed = f" (resumed after line {summary.resumed_after:,})" if summary.resumed_after else ""
+    resumed = f" (resumed after {importer.where(summary.resumed_after)})" if summary.resumed_after else ""
     print(
-        f"import{resumed}: written {summary.written:,}, skipped {summary.skipped:,}, failed {summary.failed:,} "
+        f"import{resumed}: written {summary.written:,}, not imported {summary.skipped:,}, failed {summary.failed:,} "
         f"in {summary.seconds:.1f} s ({summary.rate:,.0f} items/s)",
         file=sys.stderr,
     )
     if summary.complete:
         return Exit.OK
-    print(
-        f"every line up to {summary.last_acknowledged:,} is done; {importer.checkpoint.path} records it:\n"
-        "  run the same command with --resume to continue where it stopped",
-        file=sys.stderr,
-    )
+    return _incomplete(importer, summary)
+
+
+def _incomplete(importer: Importer, summary: ImportSummary) -> int:
+    """Say what is left to do after an import that did not write every line, and return its exit status."""
+    checkpoint = importer.checkpoint.path
+    if summary.interrupted or summary.stopped is not None or summary.failed:
+        print(
+            f"every line up to {importer.where(summary.last_acknowledged)} is done; {checkpoint} records it:\n"
+            "  run the same command with --resume to continue where it stopped",
+            file=sys.stderr,
+        )
     if summary.interrupted:
         return fail("interrupted", Exit.INTERRUPTED)
-    assert summary.stopped is not None or summary.failed
-    return fail(f"import stopped: {summary.stopped or 'some items could not be written'}", _stop_status(summary.usage))
-
-
-def _stop_status(usage: bool) -> Exit:
-    return Exit.USAGE if usage else Exit.UNAVAILABLE
+    if summary.stopped is not None:
+        return fail(f"import stopped: {summary.stopped}", Exit.USAGE if summary.usage else Exit.UNAVAILABLE)
+    if summary.failed:
+        return fail("import stopped: some items could not be written", Exit.UNAVAILABLE)
+    print(
+        f"every other line is written; {checkpoint} records which:\n"
+        "  fix the lines reported above and run the same command with --resume to import just those",
+        file=sys.stderr,
+    )
+    lines = "1 line" if summary.skipped == 1 else f"{summary.skipped:,} lines"
+    return fail(f"{lines} could not be imported (reported above)", Exit.USAGE)
 
 
 def register(commands: Any) -> None:
@@ -172,13 +216,21 @@ def register(commands: Any) -> None:
     parents = [api_options(), _direct_options(), _common_options()]
     export = commands.add_parser(
         "export",
-        help="write every item to a JSON Lines or CSV file, page by page",
-        description="Read the whole table page by page, through the API (GET /items) or directly with a parallel "
-        "scan (--direct --segments N), and stream it to FILE with constant memory. Numbers are exact; attributes "
-        "are sorted, so the same data always gives the same bytes. In CSV, values that are not plain strings are "
-        "JSON. The file appears under its name only when complete (FILE.partial until then). " + EXIT_CODES_HELP + ".",
+        help="write every item to a JSON Lines, CSV or DynamoDB JSON file, page by page",
+        description="Read the whole table page by page, typed, through the API (GET /items?format=dynamodb) or "
+        "directly with a parallel scan (--direct --segments N), and stream it to FILE with constant memory. "
+        "Numbers are exact in every format; attributes are sorted, so the same data always gives the same bytes. "
+        "In CSV, values that are not plain strings are JSON. The file appears under its name only when complete "
+        "(FILE.partial until then).\n\n"
+        f'--format {LOSSLESS_FORMAT} writes one {{"Item": {{...}}}} line of DynamoDB JSON per item, as DynamoDB\'s '
+        "export to S3 does: every type is kept. Plain JSON Lines and CSV have no sets and no binary; an item "
+        "holding one stops the export with an error naming the item and the attribute, unless --allow-lossy "
+        "accepts writing it as a list or base64 text (which reads back as a list or a string).\n\n"
+        + EXPORT_EXIT_CODES
+        + ".",
         epilog="examples:\n"
         "  dynamodbmanager export --to backup.jsonl\n"
+        f"  dynamodbmanager export --to backup.json --format {LOSSLESS_FORMAT}       # every type, as AWS exports\n"
         "  dynamodbmanager export --to items.csv --url https://abc.execute-api.eu-west-1.amazonaws.com/dev "
         "--api-key KEY\n"
         "  dynamodbmanager export --to backup.jsonl --direct --endpoint-url http://127.0.0.1:5000 --segments 4",
@@ -195,25 +247,41 @@ def register(commands: Any) -> None:
     )
     export.add_argument("--segments", type=int, default=4, metavar="N", help="parallel scan segments (--direct)")
     export.add_argument("--consistent", action="store_true", help="strongly consistent scan (--direct)")
+    export.add_argument(
+        "--allow-lossy",
+        action="store_true",
+        help="in jsonl or csv, write sets as lists and binary as base64 text instead of stopping (they read back as "
+        f"lists and strings; --format {LOSSLESS_FORMAT} keeps them)",
+    )
     export.set_defaults(run=_export)
 
     imports = commands.add_parser(
         "import",
-        help="write the items of a JSON Lines or CSV file, in batches, resumably",
-        description="Write every item of FILE in batches of 25: through the API (PUT /items/{id}, create or "
-        "replace; the server sets versions) or directly with BatchWriteItem (--direct; versions in the file are "
-        "kept, 1 when absent), with bounded concurrency and retries with backoff. A bad line (not JSON, no id, "
-        "over 400 KB) is reported with its number and skipped, or stops the import with --strict. A checkpoint "
-        "next to FILE records what is done; --resume continues after an interruption without writing any "
-        "acknowledged line twice. " + EXIT_CODES_HELP + "; 130 interrupted.",
+        help="write the items of a JSON Lines, CSV or DynamoDB JSON file (or directory), in batches, resumably",
+        description="Write every item of FILE in batches of 25: through the API (PUT /items/{id}?format=dynamodb, "
+        "create or replace; the server sets versions) or directly with BatchWriteItem (--direct; versions in the "
+        "file are kept, 1 when absent), with bounded concurrency and retries with backoff.\n\n"
+        f'FILE is JSON Lines, CSV (by its name or --format) or DynamoDB JSON ({{"Item": {{...}}}} lines, told by '
+        f"their content or --format {LOSSLESS_FORMAT}), gzip-compressed or not. FILE may be a directory, such as "
+        "DynamoDB's export to S3 (AWSDynamoDBexport/<id>/data/*.json.gz): every *.json and *.json.gz file in it "
+        "is read, recursively, in sorted order (AWS's manifest-*.json files are left out).\n\n"
+        "A line that cannot be imported (not JSON, no id, a value DynamoDB refuses) is reported with its line "
+        "number (and file); the others are imported and the exit status is 2 at the end, or --strict stops at "
+        "it. A checkpoint next to FILE records what is done: --resume continues after an interruption without "
+        "writing any acknowledged line twice, and after fixing the lines reported, imports just those.\n\n"
+        + IMPORT_EXIT_CODES
+        + ".",
         epilog="examples:\n"
         "  dynamodbmanager import --from backup.jsonl\n"
         "  dynamodbmanager import --from backup.jsonl --resume          # after an interruption\n"
+        "  dynamodbmanager import --from AWSDynamoDBexport/01234-abcd/data --direct   # DynamoDB's export to S3\n"
         "  dynamodbmanager import --from items.csv --direct --endpoint-url http://127.0.0.1:5000 --strict",
         parents=parents,
         formatter_class=raw,
     )
-    imports.add_argument("--from", dest="source", required=True, metavar="FILE", help="the file to read")
+    imports.add_argument(
+        "--from", dest="source", required=True, metavar="FILE", help="the file, or directory of files, to read"
+    )
     imports.add_argument(
         "--concurrency",
         type=int,
@@ -224,6 +292,6 @@ def register(commands: Any) -> None:
     imports.add_argument(
         "--batch-size", type=int, default=BATCH_LIMIT, metavar="N", help=f"items per batch, 1 to {BATCH_LIMIT}"
     )
-    imports.add_argument("--strict", action="store_true", help="stop at the first bad line instead of skipping it")
+    imports.add_argument("--strict", action="store_true", help="stop at the first line that cannot be imported")
     imports.add_argument("--resume", action="store_true", help="continue an interrupted import from its checkpoint")
     imports.set_defaults(run=_import)

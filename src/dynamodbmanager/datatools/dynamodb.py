@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dynamodbmanager.datatools.retry import backoff
-from dynamodbmanager.store.attributes import deserialize
 
 #: DynamoDB's limit on the number of put requests in one BatchWriteItem call.
 BATCH_LIMIT = 25
@@ -65,7 +64,7 @@ class _Done:
 def scan_pages(
     client: Any, table: str, *, segments: int = 1, page_size: int | None = None, consistent: bool = False
 ) -> Iterator[list[dict[str, Any]]]:
-    """Every item of ``table`` as plain values, a page at a time, scanning ``segments`` segments in parallel.
+    """Every item of ``table``, typed as DynamoDB answers (binary as ``bytes``), a page at a time, in parallel.
 
     At most two pages per segment wait in memory, so memory stays flat however large the table is.
     """
@@ -88,7 +87,7 @@ def scan_pages(
         try:
             while not stop.is_set():
                 response = client.scan(**params)
-                if not put([deserialize(item) for item in response.get("Items", [])]):
+                if not put(response.get("Items", [])):
                     return
                 if "LastEvaluatedKey" not in response:
                     break

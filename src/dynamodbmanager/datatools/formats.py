@@ -1,8 +1,13 @@
-"""The file formats of export and import: JSON Lines (exact, the default) and CSV (nested values as JSON).
+"""The file formats of export and import: JSON Lines (the default), CSV, and DynamoDB JSON (every type kept).
 
 Items are written with their attributes in a fixed order (``id`` first, then by name, nested maps by
 name), so the same table always exports to the same bytes whatever order DynamoDB returns attributes in.
 Numbers are written digit for digit (:mod:`dynamodbmanager.jsoncodec`), never through a float.
+
+DynamoDB JSON (``dynamodb-json``) is one ``{"Item": {...}}`` per line, each value typed (``{"S": "a"}``,
+``{"N": "1"}``, ``{"B": "<base64>"}``, ``{"SS": [...]}``...): the line format of DynamoDB's export to S3
+and of its import from S3. It is the one format that holds sets and binary; the plain formats refuse them
+(see :mod:`dynamodbmanager.datatools.typed`).
 
 In CSV every cell that is not a plain string is JSON (``42``, ``true``, ``null``, ``{"a": 1}``); a string
 that would read back as JSON is written JSON-quoted (``"123"``), so strings stay strings. The ``id``
@@ -15,26 +20,34 @@ import contextlib
 import csv
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from dynamodbmanager import jsoncodec
+from dynamodbmanager.datatools.typed import LOSSLESS_FORMAT, PlainConverter, canonical_item
 from dynamodbmanager.errors import BadRequest
 from dynamodbmanager.schema import KEY_ATTRIBUTE
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", LOSSLESS_FORMAT)
 #: Characters that some line readers (Python's ``str.splitlines``, editors) take for line ends; inside a JSON
 #: string they are written escaped, so one item is always one line whatever reads the file.
 _LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def format_of(path: str, explicit: str | None = None) -> str:
-    """The format to use for ``path``: the explicit one, else ``csv`` for a ``.csv`` file, else JSON Lines."""
+    """The format to write ``path`` in: the explicit one, else ``csv`` for a ``.csv`` file, else JSON Lines."""
     if explicit is not None:
         return explicit
     return "csv" if path.lower().endswith(".csv") else "jsonl"
+
+
+def input_format_of(path: str, explicit: str | None = None) -> str | None:
+    """The format to read ``path`` in: the explicit one, ``csv`` by name, else ``None`` (the content decides)."""
+    if explicit is not None:
+        return explicit
+    return "csv" if path.lower().removesuffix(".gz").endswith(".csv") else None
 
 
 def canonical(value: Any) -> Any:
@@ -54,6 +67,11 @@ def dump_item(item: dict[str, Any]) -> str:
     return jsoncodec.dumps(ordered).translate(_LINE_SEPARATORS)
 
 
+def dump_typed_item(typed: Mapping[str, Mapping[str, Any]]) -> str:
+    """One typed item as a DynamoDB JSON line, ``{"Item": {...}}``: key first, sorted, binary as base64."""
+    return jsoncodec.dumps({"Item": canonical_item(typed)}).translate(_LINE_SEPARATORS)
+
+
 @dataclass
 class Record:
     """One record of an input file: its line number, the item, or why it could not be read."""
@@ -63,6 +81,8 @@ class Record:
     error: str | None = None
     #: Bytes of the file read up to the end of this record, for the progress bar.
     offset: int = 0
+    #: Whether ``item`` is DynamoDB JSON (typed values) rather than plain values.
+    typed: bool = False
 
 
 def _parse_object(text: str | bytes) -> tuple[dict[str, Any] | None, str | None]:
@@ -75,7 +95,7 @@ def _parse_object(text: str | bytes) -> tuple[dict[str, Any] | None, str | None]
     return value, None
 
 
-def read_jsonl(stream: IO[bytes], skip_to: int = 0) -> Iterator[Record]:
+def read_jsonl(stream: Iterable[bytes], skip_to: int = 0) -> Iterator[Record]:
     """The records of a JSON Lines file, numbered from 1; blank lines are skipped, lines up to ``skip_to`` too."""
     offset = 0
     for number, raw in enumerate(stream, start=1):
@@ -86,6 +106,18 @@ def read_jsonl(stream: IO[bytes], skip_to: int = 0) -> Iterator[Record]:
         yield Record(number, item, error, offset)
 
 
+def read_dynamodb_json(stream: Iterable[bytes], skip_to: int = 0) -> Iterator[Record]:
+    """The records of a DynamoDB JSON file (``{"Item": {...}}`` lines), numbered from 1; blank lines skipped."""
+    for record in read_jsonl(stream, skip_to):
+        if record.item is None:
+            yield record
+        elif list(record.item) != ["Item"] or not isinstance(record.item["Item"], dict):
+            error = 'The line is not a DynamoDB JSON item such as {"Item": {"id": {"S": "a"}}}.'
+            yield Record(record.line, None, error, record.offset, typed=True)
+        else:
+            yield Record(record.line, record.item["Item"], None, record.offset, typed=True)
+
+
 def _cell_value(cell: str) -> Any:
     """A CSV cell as a value: JSON when it parses as JSON, the text itself otherwise."""
     try:
@@ -94,7 +126,7 @@ def _cell_value(cell: str) -> Any:
         return cell
 
 
-def read_csv(stream: IO[bytes], skip_to: int = 0) -> Iterator[Record]:
+def read_csv(stream: Iterable[bytes], skip_to: int = 0) -> Iterator[Record]:
     """The records of a CSV file with a header row; ``line`` is the line a record ends on."""
     counted = {"bytes": 0}
 
@@ -129,9 +161,13 @@ def read_csv(stream: IO[bytes], skip_to: int = 0) -> Iterator[Record]:
         yield Record(number, item, None, counted["bytes"])
 
 
-def read_records(stream: IO[bytes], fmt: str, skip_to: int = 0) -> Iterator[Record]:
+def read_records(stream: Iterable[bytes], fmt: str, skip_to: int = 0) -> Iterator[Record]:
     """The records of ``stream`` in format ``fmt``, skipping those that end on a line up to ``skip_to``."""
-    return read_csv(stream, skip_to) if fmt == "csv" else read_jsonl(stream, skip_to)
+    if fmt == "csv":
+        return read_csv(stream, skip_to)
+    if fmt == LOSSLESS_FORMAT:
+        return read_dynamodb_json(stream, skip_to)
+    return read_jsonl(stream, skip_to)
 
 
 def csv_cell(value: Any) -> str:
@@ -160,28 +196,36 @@ def _looks_like_json(text: str) -> bool:
 
 
 class ItemWriter:
-    """Writes items to a file (``-`` for stdout) that appears under its name only once complete.
+    """Writes typed items to a file (``-`` for stdout) that appears under its name only once complete.
 
     An export that stops half-way leaves ``FILE.partial``, never a ``FILE`` that looks whole. CSV needs its
     columns before the first row, so its rows are spooled as JSON Lines next to the file and written out
-    at the end: memory stays flat whatever the table's size.
+    at the end: memory stays flat whatever the table's size. The plain formats refuse a set or binary
+    value (:class:`~dynamodbmanager.datatools.typed.LossyValue`) unless ``allow_lossy``.
     """
 
-    def __init__(self, path: str, fmt: str) -> None:
+    def __init__(self, path: str, fmt: str, *, allow_lossy: bool = False) -> None:
         self.path = path
         self.fmt = fmt
         self.count = 0
+        self.plain = PlainConverter(fmt, allow_lossy=allow_lossy)
         self._columns: set[str] = set()
         self._stdout = path == "-"
+        streamed = fmt != "csv"
         if self._stdout:
             self._target: Path | None = None
             self._partial: Path | None = None
-            self._stream: IO[str] = sys.stdout if fmt == "jsonl" else self._spool()
+            self._stream: IO[str] = sys.stdout if streamed else self._spool()
         else:
             self._target = Path(path)
             self._partial = self._target.with_name(self._target.name + ".partial")
             self._partial.parent.mkdir(parents=True, exist_ok=True)
-            self._stream = self._partial.open("w", encoding="utf-8", newline="") if fmt == "jsonl" else self._spool()
+            self._stream = self._partial.open("w", encoding="utf-8", newline="") if streamed else self._spool()
+
+    @property
+    def lossy(self) -> int:
+        """Values written in a form that reads back as another type (only with ``allow_lossy``)."""
+        return self.plain.lossy
 
     def _spool(self) -> IO[str]:
         import tempfile
@@ -191,11 +235,16 @@ class ItemWriter:
             directory.mkdir(parents=True, exist_ok=True)
         return tempfile.TemporaryFile("w+", encoding="utf-8", dir=directory, newline="")
 
-    def write(self, item: dict[str, Any]) -> None:
-        """Append one item."""
-        if self.fmt == "csv":
-            self._columns.update(item)
-        self._stream.write(dump_item(item) + "\n")
+    def write(self, typed: Mapping[str, Mapping[str, Any]]) -> None:
+        """Append one typed item (binary as ``bytes`` or as base64 text)."""
+        if self.fmt == LOSSLESS_FORMAT:
+            line = dump_typed_item(typed)
+        else:
+            item = self.plain.item(typed)
+            if self.fmt == "csv":
+                self._columns.update(item)
+            line = dump_item(item)
+        self._stream.write(line + "\n")
         self.count += 1
 
     def close(self) -> None:
@@ -241,8 +290,8 @@ class ItemWriter:
                 out.close()
 
 
-def open_output(path: str, fmt: str) -> ItemWriter:
-    """A writer of ``fmt`` (``jsonl`` or ``csv``) to ``path``."""
+def open_output(path: str, fmt: str, *, allow_lossy: bool = False) -> ItemWriter:
+    """A writer of ``fmt`` (one of :data:`FORMATS`) to ``path``; see :class:`ItemWriter` for ``allow_lossy``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return ItemWriter(path, fmt)
+    return ItemWriter(path, fmt, allow_lossy=allow_lossy)

@@ -1,13 +1,19 @@
-"""Import: items from a file written in batches, concurrently, with a checkpoint that makes ``--resume`` exact.
+"""Import: items from a file or a directory written in batches, concurrently, with a checkpoint for ``--resume``.
 
-The file is read once, front to back. Valid items are grouped in batches of up to 25 consecutive lines;
-a bounded pool of workers writes the batches, through the API (one ``PUT /items/{id}`` each, on a
-kept-alive connection per worker) or directly (``BatchWriteItem``). A bad line is reported with its
-number and skipped, or stops the import with ``strict``.
+The input is read once, front to back: one file, or every data file of a directory (DynamoDB's export
+layout, see :mod:`dynamodbmanager.datatools.sources`), plain JSON Lines, CSV or DynamoDB JSON, gzip or not.
+Every item is checked as DynamoDB would check it and made typed, so nothing changes type on the way. Valid
+items are grouped in batches of up to 25 consecutive lines; a bounded pool of workers writes the batches,
+through the API (one ``PUT /items/{id}?format=dynamodb`` each, on a kept-alive connection per worker) or
+directly (``BatchWriteItem``).
 
-Batches finish out of order, so the checkpoint file next to the input records the last line up to which
-*every* line is acknowledged, plus the few line ranges acknowledged beyond it. ``resume`` skips exactly
-those lines: nothing acknowledged is written twice, and nothing is skipped that was not acknowledged.
+A line that cannot be imported (not JSON, no id, a value DynamoDB refuses) is reported with its line and
+file; the import goes on with the others and ends incomplete, or stops there with ``strict``. Such a line is
+never acknowledged, so after fixing it ``resume`` imports just the lines that were left out.
+
+Batches finish out of order, so the checkpoint file next to the input records the last position up to which
+*every* line is acknowledged, plus the ranges acknowledged beyond it. ``resume`` skips exactly those lines:
+nothing acknowledged is written twice, and nothing is skipped that was not acknowledged.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,12 +33,25 @@ from dynamodbmanager.client import ApiClient, ApiError, Unreachable
 from dynamodbmanager.datatools.dynamodb import BATCH_LIMIT, BatchFailed, batch_write
 from dynamodbmanager.datatools.formats import Record, read_records
 from dynamodbmanager.datatools.retry import MAX_API_ATTEMPTS, RETRYABLE_STATUSES, backoff
+from dynamodbmanager.datatools.sources import (
+    UnreadableInput,
+    detect_format,
+    display_names,
+    input_files,
+    open_input,
+    position,
+    split,
+)
+from dynamodbmanager.datatools.typed import typed_client
 from dynamodbmanager.errors import ServiceError
-from dynamodbmanager.schema import KEY_ATTRIBUTE, VERSION_ATTRIBUTE
-from dynamodbmanager.store.attributes import check_key_value, serialize
+from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE, VERSION_ATTRIBUTE
+from dynamodbmanager.store import dynamodb_json
+from dynamodbmanager.store.attributes import check_key_value, check_typed_key, serialize
 
 if TYPE_CHECKING:
     from dynamodbmanager.datatools.progress import Progress
+
+TypedItem = dict[str, dict[str, Any]]
 
 #: Statuses that refuse one item for what it is (the rest of the file can still be written); 404 is an id
 #: the API cannot route (one with a ``/``), since a wrong base URL is caught before the first item.
@@ -50,11 +70,15 @@ class ImportStopped(Exception):
 
 
 class TargetUnavailable(Exception):
-    """A batch could not be written after its retries; ``written`` items at its start were acknowledged."""
+    """A batch could not be written after its retries; ``written`` items at its start were answered.
 
-    def __init__(self, message: str, written: int = 0) -> None:
+    ``refused`` holds those of them the target refused (line and reason), the rest are stored.
+    """
+
+    def __init__(self, message: str, written: int = 0, refused: list[tuple[int, str]] | None = None) -> None:
         super().__init__(message)
         self.written = written
+        self.refused = refused or []
 
 
 class Target(Protocol):
@@ -66,26 +90,41 @@ class Target(Protocol):
     def check(self) -> None:
         """Raise :class:`ImportStopped` when the target cannot be written at all (wrong URL, no table)."""
 
-    def prepare(self, item: dict[str, Any]) -> Any:
-        """The item as this target writes it; raises :class:`ServiceError` when the item cannot be stored."""
+    def prepare(self, typed: TypedItem) -> Any:
+        """The typed item as this target writes it; raises :class:`ServiceError` when it cannot be stored."""
 
     def write(self, prepared: list[Any], lines: list[int]) -> list[tuple[int, str]]:
         """Write one batch; returns the lines the target refused, with its reason; raises when unavailable."""
 
 
-def check_item(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The item's typed attribute values, after checking what DynamoDB would refuse (key, types, 400 KB)."""
+def check_item(item: dict[str, Any]) -> TypedItem:
+    """A plain item's typed attribute values, after checking what DynamoDB would refuse (key, types, 400 KB)."""
     if KEY_ATTRIBUTE not in item:
         raise ServiceError(f"The item has no '{KEY_ATTRIBUTE}'.", code="MissingKey")
-    check_key_value(item[KEY_ATTRIBUTE], KEY_ATTRIBUTE)
+    check_key_value(item[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
     return serialize(item)
 
 
+def check_typed_item(item: dict[str, Any]) -> TypedItem:
+    """A DynamoDB JSON item as botocore's typed values (binary as ``bytes``), checked as DynamoDB would."""
+    if KEY_ATTRIBUTE not in item:
+        raise ServiceError(f"The item has no '{KEY_ATTRIBUTE}'.", code="MissingKey")
+    check_typed_key(item[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
+    return dynamodb_json.item(item)
+
+
+def typed_item(record: Record) -> TypedItem:
+    """The record's item, typed and checked, whichever format it was read from."""
+    if record.item is None:
+        raise ServiceError(record.error or "The line holds no item.")
+    return check_typed_item(record.item) if record.typed else check_item(record.item)
+
+
 class ApiTarget:
-    """Writes each item with ``PUT /items/{id}`` (create or replace); the server sets the version."""
+    """Writes each item with ``PUT /items/{id}?format=dynamodb`` (create or replace); the server sets the version."""
 
     def __init__(self, client: ApiClient) -> None:
-        self.client = client
+        self.client = typed_client(client)
         self.name = f"api {client.base_url.rstrip('/')}"
 
     def check(self) -> None:
@@ -97,10 +136,9 @@ class ApiTarget:
         except Unreachable as exc:
             raise ImportStopped(str(exc)) from None
 
-    def prepare(self, item: dict[str, Any]) -> dict[str, Any]:
-        """The item without its version, which the server manages."""
-        check_item(item)
-        return {name: value for name, value in item.items() if name != VERSION_ATTRIBUTE}
+    def prepare(self, typed: TypedItem) -> TypedItem:
+        """The typed item without its version, which the server manages."""
+        return {name: value for name, value in typed.items() if name != VERSION_ATTRIBUTE}
 
     def write(self, prepared: list[Any], lines: list[int]) -> list[tuple[int, str]]:
         """Put the items one after the other on this worker's connection."""
@@ -108,7 +146,7 @@ class ApiTarget:
         for done, (item, line) in enumerate(zip(prepared, lines, strict=True)):
             for attempt in range(MAX_API_ATTEMPTS):
                 try:
-                    self.client.put(item[KEY_ATTRIBUTE], item)
+                    self.client.put(item[KEY_ATTRIBUTE][KEY_TYPE], item)
                     break
                 except ApiError as exc:
                     if exc.status in ITEM_REFUSED_STATUSES:
@@ -120,7 +158,7 @@ class ApiTarget:
                 except Unreachable as exc:
                     reason = str(exc)
                 if attempt + 1 == MAX_API_ATTEMPTS:
-                    raise TargetUnavailable(f"line {line}: {reason}", written=done)
+                    raise TargetUnavailable(reason, written=done, refused=refused)
                 time.sleep(backoff(attempt + 2))
         return refused
 
@@ -145,11 +183,11 @@ class DirectTarget:
         except BotoCoreError as exc:
             raise ImportStopped(f"DynamoDB: {exc}") from None
 
-    def prepare(self, item: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Typed attribute values; an item without a version gets version 1, like a new item in the API."""
-        typed = check_item(item)
-        typed.setdefault(VERSION_ATTRIBUTE, {"N": "1"})
-        return typed
+    def prepare(self, typed: TypedItem) -> TypedItem:
+        """The typed item as it is; one without a version gets version 1, like a new item in the API."""
+        if VERSION_ATTRIBUTE in typed:
+            return typed
+        return {**typed, VERSION_ATTRIBUTE: {"N": "1"}}
 
     def write(self, prepared: list[Any], lines: list[int]) -> list[tuple[int, str]]:
         """One BatchWriteItem; when DynamoDB refuses the batch, each item alone to find the culprit."""
@@ -183,39 +221,62 @@ def checkpoint_path(source: Path) -> Path:
 
 
 class Acknowledged:
-    """Line ranges written or skipped for good; ``line`` is the last line up to which all of them are."""
+    """Line ranges written for good; ``line`` is the last line up to which all of them are.
 
-    def __init__(self, line: int = 0, beyond: list[tuple[int, int]] | None = None) -> None:
+    Lines are positions (:func:`~dynamodbmanager.datatools.sources.position`); the ranges past ``line`` are
+    kept sorted and merged, so a file with many bad lines still checks each line in logarithmic time.
+    """
+
+    def __init__(self, line: int = 0, beyond: Iterable[tuple[int, int]] | None = None) -> None:
         self.line = line
-        self._ranges: dict[int, int] = dict(beyond or [])
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for first, last in sorted(beyond or []):
+            self.add(first, last)
 
-    def add(self, first: int, last: int) -> None:
-        """Acknowledge the lines ``first`` to ``last``."""
+    def add(self, first: int, last: int, holes: Iterable[int] = ()) -> None:
+        """Acknowledge the lines ``first`` to ``last`` but for ``holes`` (lines that were not imported)."""
+        start = first
+        for hole in sorted(hole for hole in holes if first <= hole <= last):
+            self._add_range(start, hole - 1)
+            start = hole + 1
+        self._add_range(start, last)
+
+    def _add_range(self, first: int, last: int) -> None:
+        """Acknowledge ``first`` to ``last``, merging it with its neighbours and moving ``line`` when it can."""
+        first = max(first, self.line + 1)
         if last < first:
             return
-        self._ranges[first] = max(last, self._ranges.get(first, last))
-        joined = True
-        while joined:
-            joined = False
-            for start in [start for start in self._ranges if start <= self.line + 1]:
-                self.line = max(self.line, self._ranges.pop(start))
-                joined = True
+        # The ranges that overlap or touch [first, last] are merged with it into one.
+        low = bisect_left(self._ends, first - 1)
+        high = bisect_right(self._starts, last + 1)
+        if low < high:
+            first, last = min(first, self._starts[low]), max(last, self._ends[high - 1])
+        self._starts[low:high] = [first]
+        self._ends[low:high] = [last]
+        if self._starts[0] <= self.line + 1:
+            self.line = self._ends.pop(0)
+            self._starts.pop(0)
 
     def covers(self, line: int) -> bool:
         """Whether ``line`` is acknowledged."""
-        return line <= self.line or any(first <= line <= last for first, last in self._ranges.items())
+        if line <= self.line:
+            return True
+        index = bisect_right(self._starts, line) - 1
+        return index >= 0 and self._ends[index] >= line
 
     def beyond(self) -> list[tuple[int, int]]:
         """The acknowledged ranges past ``line``, in order."""
-        return sorted(self._ranges.items())
+        return list(zip(self._starts, self._ends, strict=True))
 
 
 @dataclass
 class Checkpoint:
-    """The checkpoint file of one import: the target it writes to and what is acknowledged."""
+    """The checkpoint file of one import: its target, the files it reads, and what is acknowledged."""
 
     path: Path
     target: str
+    files: list[str] = field(default_factory=list)
     _saved: float = field(default=0.0, init=False)
 
     def load(self) -> Acknowledged:
@@ -225,12 +286,20 @@ class Checkpoint:
         try:
             state = json.loads(self.path.read_text(encoding="utf-8"))
             target, line, beyond = state["target"], int(state["line"]), [(int(a), int(b)) for a, b in state["beyond"]]
+            files = [str(name) for name in state.get("files", self.files)]
         except (ValueError, KeyError, TypeError) as exc:
             raise ImportStopped(f"{self.path} is not a checkpoint this tool wrote ({exc}).", usage=True) from None
         if target != self.target:
             raise ImportStopped(
                 f"{self.path} belongs to an import into {target}, not {self.target}; "
                 "resume with the same target, or delete the checkpoint to start over.",
+                usage=True,
+            )
+        if files != self.files:
+            raise ImportStopped(
+                f"{self.path} belongs to an import of {len(files)} files ({', '.join(files[:3])}...), and the "
+                f"input now has {len(self.files)}; resume with the same files, or delete the checkpoint to "
+                "start over.",
                 usage=True,
             )
         return Acknowledged(line, beyond)
@@ -241,7 +310,7 @@ class Checkpoint:
         if not force and now - self._saved < CHECKPOINT_INTERVAL:
             return
         self._saved = now
-        state = {"target": self.target, "line": acknowledged.line, "beyond": acknowledged.beyond()}
+        state = {"target": self.target, "files": self.files, "line": acknowledged.line, "beyond": acknowledged.beyond()}
         temporary = self.path.with_name(self.path.name + ".tmp")
         temporary.write_text(json.dumps(state) + "\n", encoding="utf-8")
         os.replace(temporary, self.path)
@@ -254,9 +323,13 @@ class Checkpoint:
 
 @dataclass
 class ImportSummary:
-    """What an import did: items written, lines skipped, items that could not be written, and why it stopped."""
+    """What an import did: items written, lines not imported, items that could not be written, and why it stopped.
+
+    ``resumed_after`` and ``last_acknowledged`` are positions; :meth:`Importer.where` says them in words.
+    """
 
     written: int = 0
+    #: Lines that could not be imported (reported one by one); they stay out of the checkpoint.
     skipped: int = 0
     failed: int = 0
     resumed_after: int = 0
@@ -274,27 +347,31 @@ class ImportSummary:
 
     @property
     def complete(self) -> bool:
-        """Whether every line was written or skipped."""
-        return self.stopped is None and not self.interrupted and self.failed == 0
+        """Whether every line was written."""
+        return self.stopped is None and not self.interrupted and self.failed == 0 and self.skipped == 0
 
 
 @dataclass
 class _Batch:
+    """Consecutive lines ``first`` to ``last``: the items to write, and the lines among them not imported."""
+
     first: int
     last: int
-    records: list[Record]
-    prepared: list[Any]
-
-    def ids(self) -> set[str]:
-        return {str(record.item[KEY_ATTRIBUTE]) for record in self.records if record.item is not None}
+    lines: list[int] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    prepared: list[Any] = field(default_factory=list)
+    bad: list[int] = field(default_factory=list)
 
 
 @dataclass
 class Importer:
-    """Reads ``source`` and writes its items to ``target``; see the module's docstring."""
+    """Reads ``source`` (a file or a directory) and writes its items to ``target``; see the module's docstring.
+
+    ``fmt`` is the format of every file, or ``None`` to tell each file's format from its content.
+    """
 
     source: Path
-    fmt: str
+    fmt: str | None
     target: Target
     progress: Progress
     concurrency: int = 4
@@ -304,12 +381,27 @@ class Importer:
     summary: ImportSummary = field(default_factory=ImportSummary)
 
     def __post_init__(self) -> None:
-        self.checkpoint = Checkpoint(checkpoint_path(self.source), self.target.name)
-        self._size = max(self.source.stat().st_size, 1)
-        self._offset = 0
+        self.files = input_files(self.source, ignored=(CHECKPOINT_SUFFIX, CHECKPOINT_SUFFIX + ".tmp"))
+        if not self.files:
+            raise ImportStopped(f"{self.source} holds no *.json or *.json.gz file to import.", usage=True)
+        self.names = display_names(self.source, self.files)
+        self.checkpoint = Checkpoint(checkpoint_path(self.source), self.target.name, self.names)
+        self._sizes = [path.stat().st_size for path in self.files]
+        self._size = max(sum(self._sizes), 1)
+        self._read = 0
+        self._unreadable: str | None = None
+
+    def where(self, at: int) -> str:
+        """A position in words: ``line 12``, or ``line 12 of data/x.json.gz`` when the input has several files."""
+        index, line = split(at)
+        if self.source.is_dir():
+            if line == 0 and index > 0:
+                return f"the end of {self.names[index - 1]}"
+            return f"line {line:,} of {self.names[index]}"
+        return f"line {line:,}"
 
     def run(self) -> ImportSummary:
-        """Import the whole file (or what is left of it); the summary says how it went."""
+        """Import the whole input (or what is left of it); the summary says how it went."""
         self.target.check()
         if self.resume:
             acknowledged = self.checkpoint.load()
@@ -330,6 +422,8 @@ class Importer:
                     future.cancel()
             finally:
                 self._drain()
+        if self._unreadable is not None and self.summary.stopped is None:
+            self.summary.stopped, self.summary.usage = self._unreadable, True
         self.summary.seconds = time.monotonic() - started
         self.summary.last_acknowledged = acknowledged.line
         self.progress.finish()
@@ -340,68 +434,85 @@ class Importer:
         return self.summary
 
     def _records(self, acknowledged: Acknowledged) -> Iterator[Record]:
-        with self.source.open("rb") as stream:
-            for record in read_records(stream, self.fmt, skip_to=acknowledged.line):
-                self._offset = record.offset
-                if not acknowledged.covers(record.line):
-                    yield record
+        """Every record not yet acknowledged, its ``line`` a position; stops at a file that cannot be read."""
+        first_file, skip_to = split(acknowledged.line)
+        done = 0
+        for index, path in enumerate(self.files):
+            if index >= first_file:
+                try:
+                    with open_input(path) as (raw, content):
+                        fmt, lines = (self.fmt, content) if self.fmt is not None else detect_format(content)
+                        for record in read_records(lines, fmt, skip_to if index == first_file else 0):
+                            self._read = done + raw.tell()
+                            at = position(index, record.line)
+                            if not acknowledged.covers(at):
+                                yield replace(record, line=at)
+                except UnreadableInput as exc:
+                    self._unreadable = f"{exc}; what comes before it is imported."
+                    return
+                except OSError as exc:
+                    self._unreadable = f"cannot read {path}: {exc.strerror or exc}"
+                    return
+            done += self._sizes[index]
+            self._read = done
+
+    def _refuse(self, at: int, reason: str) -> None:
+        """Report a line that is not imported, and count it."""
+        self.summary.skipped += 1
+        self.progress.message(f"{self.where(at)}: not imported: {reason}")
 
     def _read_and_submit(self, acknowledged: Acknowledged) -> None:
-        first = acknowledged.line + 1
-        records: list[Record] = []
-        prepared: list[Any] = []
-        ids: set[str] = set()
-        last = acknowledged.line
+        """Read every record, check it, and group the items in batches for the workers; bad lines are left out."""
+        batch = _Batch(acknowledged.line + 1, acknowledged.line)
+        seen: set[str] = set()
         for record in self._records(acknowledged):
             if self.summary.stopped is not None:
                 return
-            item = record.item
-            error = record.error
-            if item is not None:
-                try:
-                    ready = self.target.prepare(item)
-                except ServiceError as exc:
-                    error = exc.message
-            if error is not None or item is None:
+            try:
+                ready = self.target.prepare(typed_item(record))
+                item_id = str(ready[KEY_ATTRIBUTE][KEY_TYPE])
+            except ServiceError as exc:
                 if self.strict:
-                    self._submit(_Batch(first, record.line - 1, records, prepared))
+                    batch.last = record.line - 1
+                    self._submit(batch)
                     if self.summary.stopped is None:
-                        self.summary.stopped = f"line {record.line}: {error} (--strict: nothing after it was written)"
+                        self.summary.stopped = (
+                            f"{self.where(record.line)}: {exc.message} (--strict: nothing after it was written)"
+                        )
                         self.summary.usage = True
                     return
-                self.summary.skipped += 1
-                self.progress.message(f"line {record.line}: skipped: {error}")
-                last = record.line
+                self._refuse(record.line, exc.message)
+                batch.bad.append(record.line)
+                batch.last = record.line
                 continue
-            item_id = str(item[KEY_ATTRIBUTE])
-            if item_id in ids:  # DynamoDB refuses a batch that names a key twice; the later line must win
-                self._submit(_Batch(first, last, records, prepared))
-                first, records, prepared, ids = last + 1, [], [], set()
-            records.append(record)
-            prepared.append(ready)
-            ids.add(item_id)
-            last = record.line
-            if len(records) >= self.batch_size:
-                self._submit(_Batch(first, last, records, prepared))
-                first, records, prepared, ids = last + 1, [], [], set()
-        self._submit(_Batch(first, last, records, prepared))
+            if item_id in seen:  # DynamoDB refuses a batch that names a key twice; the later line must win
+                self._submit(batch)
+                batch, seen = _Batch(batch.last + 1, batch.last), set()
+            batch.lines.append(record.line)
+            batch.ids.append(item_id)
+            batch.prepared.append(ready)
+            batch.last = record.line
+            seen.add(item_id)
+            if len(batch.lines) >= self.batch_size:
+                self._submit(batch)
+                batch, seen = _Batch(batch.last + 1, batch.last), set()
+        self._submit(batch)
 
     def _submit(self, batch: _Batch) -> None:
         """Hand ``batch`` to a worker once one is free and no batch in flight writes one of its ids."""
         if self.summary.stopped is not None:
             return
-        if not batch.records:
-            self._acknowledged.add(batch.first, batch.last)
+        if not batch.lines:
+            self._acknowledged.add(batch.first, batch.last, batch.bad)
             return
-        ids = batch.ids()
+        ids = set(batch.ids)
         while self._pending and (len(self._pending) >= self.concurrency or ids & self._in_flight.keys()):
             self._collect(block=True)
             if self.summary.stopped is not None:
                 return
         for item_id in ids:
             self._in_flight[item_id] = self._in_flight.get(item_id, 0) + 1
-        lines = [record.line for record in batch.records]
-        future = self._pool.submit(self.target.write, batch.prepared, lines)
+        future = self._pool.submit(self.target.write, batch.prepared, batch.lines)
         self._pending[future] = batch
         self._collect(block=False)
 
@@ -412,7 +523,7 @@ class Importer:
         done, _ = wait(list(self._pending), timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for future in done:
             batch = self._pending.pop(future)
-            for item_id in batch.ids():
+            for item_id in set(batch.ids):
                 self._in_flight[item_id] -= 1
                 if not self._in_flight[item_id]:
                     del self._in_flight[item_id]
@@ -420,31 +531,39 @@ class Importer:
         self.checkpoint.save(self._acknowledged)
 
     def _finish(self, batch: _Batch, future: Future[list[tuple[int, str]]]) -> None:
+        """Count what a finished batch wrote and acknowledge its lines, but those not imported."""
         if future.cancelled():
-            self.summary.failed += len(batch.records)
+            self.summary.failed += len(batch.lines)
             return
         try:
             refused = future.result()
         except TargetUnavailable as exc:
-            written = exc.written
-            self.summary.written += written
-            self.summary.failed += len(batch.records) - written
-            if written:
-                self._acknowledged.add(batch.first, batch.records[written - 1].line)
+            answered = exc.written
+            self._account(batch, exc.refused, answered)
+            self.summary.failed += len(batch.lines) - answered
+            if answered:
+                holes = [*batch.bad, *(line for line, _ in exc.refused)]
+                self._acknowledged.add(batch.first, batch.lines[answered - 1], holes)
+            if answered < len(batch.lines):
+                self.summary.stopped = self.summary.stopped or f"{self.where(batch.lines[answered])}: {exc}"
             self.summary.stopped = self.summary.stopped or str(exc)
             return
         except ImportStopped as exc:
-            self.summary.failed += len(batch.records)
+            self.summary.failed += len(batch.lines)
             self.summary.stopped = self.summary.stopped or str(exc)
             self.summary.usage = exc.usage
             return
+        self._account(batch, refused, len(batch.lines))
+        self._acknowledged.add(batch.first, batch.last, [*batch.bad, *(line for line, _ in refused)])
+
+    def _account(self, batch: _Batch, refused: list[tuple[int, str]], answered: int) -> None:
+        """Count the ``answered`` items at the start of ``batch``: stored, or refused by the target."""
         for line, reason in refused:
-            self.progress.message(f"line {line}: skipped: {reason}")
-        self.summary.skipped += len(refused)
-        self.summary.written += len(batch.records) - len(refused)
-        self._acknowledged.add(batch.first, batch.last)
-        self.progress.advance(len(batch.records) - len(refused), self._offset / self._size)
+            self._refuse(line, reason)
+        self.summary.written += answered - len(refused)
+        self.progress.advance(answered - len(refused), self._read / self._size)
 
     def _drain(self) -> None:
+        """Wait for every batch in flight, so the checkpoint says what they did."""
         while self._pending:
             self._collect(block=True)
