@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 
 class ServiceError(Exception):
@@ -11,9 +12,11 @@ class ServiceError(Exception):
     status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
     code: str = "InternalError"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: More members of the error object, such as the actions of a cancelled transaction.
+        self.details = details or {}
         if code is not None:
             self.code = code
 
@@ -107,14 +110,28 @@ class DependencyFailed(ServiceError):
     code = "DependencyFailure"
 
 
+class NotImplementedByBackend(ServiceError):
+    """The DynamoDB the service talks to lacks an operation (dynalite has no transactions)."""
+
+    status = HTTPStatus.NOT_IMPLEMENTED
+    code = "NotSupportedByBackend"
+
+
 class ServiceUnavailable(ServiceError):
     """DynamoDB throttled, timed out or could not be reached; retrying later can help."""
 
     status = HTTPStatus.SERVICE_UNAVAILABLE
     code = "ServiceUnavailable"
 
-    def __init__(self, message: str, *, code: str | None = None, retry_after: int | None = 1) -> None:
-        super().__init__(message, code=code)
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: int | None = 1,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, details=details)
         self.retry_after = retry_after
 
     def headers(self) -> dict[str, str]:

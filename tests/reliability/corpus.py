@@ -179,8 +179,8 @@ def build(table_name: str) -> list[Case]:
             400,
             "UnknownParameter",
         ),
-        rpc("Segment in list", rpc_body("list", {"Segment": 0, "TotalSegments": 2}), 400, "UnknownParameter"),
-        rpc("TotalSegments in list", rpc_body("list", {"TotalSegments": 2}), 400, "UnknownParameter"),
+        rpc("Segment past TotalSegments", rpc_body("list", {"Segment": 2, "TotalSegments": 2}), 400, "ValidationError"),
+        rpc("TotalSegments without Segment", rpc_body("list", {"TotalSegments": 2}), 400, "ValidationError"),
         rpc(
             "ReturnConsumedCapacity in read",
             rpc_body("read", {"Key": {"id": "hostile-1"}, "ReturnConsumedCapacity": "TOTAL"}),
@@ -201,7 +201,33 @@ def build(table_name: str) -> list[Case]:
         ),
         rpc("Item in delete", rpc_body("delete", {"Key": {"id": "hostile-1"}, "Item": item}), 400, "UnknownParameter"),
         rpc("Limit in read", rpc_body("read", {"Key": {"id": "hostile-1"}, "Limit": 1}), 400, "UnknownParameter"),
-        rpc("IndexName in list", rpc_body("list", {"IndexName": "gsi"}), 400, "UnknownParameter"),
+        rpc("IndexName the table lacks", rpc_body("list", {"IndexName": "gsi"}), 400, "UnknownIndex"),
+        rpc(
+            "query of an attribute that is no key",
+            rpc_body("query", {"KeyConditionExpression": "a = :a", "ExpressionAttributeValues": {":a": 1}}),
+            400,
+            "InvalidKeyCondition",
+        ),
+        rpc(
+            "batch_get of a repeated key",
+            rpc_body("batch_get", {"Keys": [{"id": "a"}, {"id": "a"}]}),
+            400,
+            "ValidationError",
+        ),
+        rpc(
+            "transact_write on one item twice",
+            rpc_body(
+                "transact_write",
+                {
+                    "TransactItems": [
+                        {"Delete": {"Key": {"id": "hostile-1"}}},
+                        {"ConditionCheck": {"Key": {"id": "hostile-1"}, "ConditionExpression": "attribute_exists(id)"}},
+                    ]
+                },
+            ),
+            400,
+            "ValidationError",
+        ),
         # --- Keys: missing, empty, too long, of the wrong type, with extra attributes.
         rpc("read without Key", rpc_body("read", {}), 400, "MissingParameter"),
         rpc("create without Item", rpc_body("create", {}), 400, "MissingParameter"),

@@ -73,7 +73,7 @@ class App:
             request.body = decode_body(event, self.settings.max_body_bytes)
             response = self._dispatch(request)
         except ServiceError as exc:
-            response = error_response(exc.status, exc.code, exc.message, exc.headers())
+            response = error_response(exc.status, exc.code, exc.message, exc.headers(), exc.details)
         except Exception:
             self.logger.exception("Unhandled error", extra={"operation": request.operation})
             response = error_response(

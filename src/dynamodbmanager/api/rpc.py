@@ -3,7 +3,7 @@
 The payload takes DynamoDB's own parameter names with plain JSON values, as boto3's Table resource does, or,
 with ``"format": "dynamodb"`` beside ``operation``, with DynamoDB JSON values, as the AWS CLI and the
 low-level SDKs do (then the answer's items and keys are typed too). Each operation accepts exactly the
-parameters that make sense for it.
+parameters that make sense for it; the operations over many items live in :mod:`dynamodbmanager.api.rpc_many`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from dynamodbmanager.api import formats
 from dynamodbmanager.api.body import RPC_TYPES, json_object
 from dynamodbmanager.api.idempotency import HEADER as IDEMPOTENCY_KEY
+from dynamodbmanager.api.parameters import common, required
+from dynamodbmanager.api.rpc_many import MANY_ITEM_PARAMETERS, ManyItems
 from dynamodbmanager.errors import BadRequest, Conflict
 from dynamodbmanager.http.response import Response, json_response
-from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE, VERSION_ATTRIBUTE
+from dynamodbmanager.schema import VERSION_ATTRIBUTE
 from dynamodbmanager.store import expressions
-from dynamodbmanager.store.attributes import check_key_value, check_typed_key
-from dynamodbmanager.store.table import ConditionFailed, key_of
+from dynamodbmanager.store.attributes import check_item
+from dynamodbmanager.store.table import ConditionFailed
 
 if TYPE_CHECKING:
     from dynamodbmanager.api.idempotency import IdempotentCreation
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
     from dynamodbmanager.store.table import ItemTable
 
 PATH = "/dynamodbmanager"
-MAX_LIST_LIMIT = 1000
 
 _EXPRESSION_MAPS = ("ExpressionAttributeNames", "ExpressionAttributeValues")
 #: The parameters each operation accepts; anything else (``TableName`` first of all) is refused.
@@ -39,78 +40,29 @@ ALLOWED_PARAMETERS: dict[str, frozenset[str]] = {
         {"Key", "AttributeUpdates", "UpdateExpression", "ConditionExpression", "ReturnValues", *_EXPRESSION_MAPS}
     ),
     "delete": frozenset({"Key", "ConditionExpression", "ReturnValues", *_EXPRESSION_MAPS}),
-    "list": frozenset(
-        {"Limit", "ExclusiveStartKey", "FilterExpression", "ProjectionExpression", "ConsistentRead", *_EXPRESSION_MAPS}
-    ),
+    **MANY_ITEM_PARAMETERS,
 }
-_RETURN_VALUES = {
-    "create": ("NONE", "ALL_OLD"),
-    "update": ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"),
-    "delete": ("NONE", "ALL_OLD"),
-}
-_EXPRESSIONS = ("ConditionExpression", "UpdateExpression", "FilterExpression", "ProjectionExpression")
 #: Response members holding items or keys, turned back from DynamoDB's typed form into plain JSON.
 _TYPED_MEMBERS = ("Item", "Attributes", "LastEvaluatedKey")
 
 
-def _key(payload: dict[str, Any], name: str, form: str) -> dict[str, Any]:
-    key = payload[name]
-    if not isinstance(key, dict) or set(key) != {KEY_ATTRIBUTE}:
-        raise BadRequest(
-            f"{name} must be an object with exactly the key attribute '{KEY_ATTRIBUTE}'.",
-            code="InvalidKey",
-        )
-    if form == formats.DYNAMODB:
-        return {
-            KEY_ATTRIBUTE: check_typed_key(formats.values_in(key, form, name)[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
-        }
-    return key_of(check_key_value(key[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE))
-
-
-def _common(operation: str, payload: dict[str, Any], form: str) -> dict[str, Any]:
-    """Type-check and convert the parameters every operation shares."""
-    params: dict[str, Any] = {}
-    for name in _EXPRESSIONS:
-        if name in payload:
-            if not isinstance(payload[name], str) or not payload[name].strip():
-                raise BadRequest(f"{name} must be a non-empty string.")
-            params[name] = payload[name]
-    names = payload.get("ExpressionAttributeNames")
-    if names is not None:
-        if not isinstance(names, dict) or not all(isinstance(v, str) and v for v in names.values()):
-            raise BadRequest("ExpressionAttributeNames must map each #placeholder to an attribute name.")
-        params["ExpressionAttributeNames"] = names
-    values = payload.get("ExpressionAttributeValues")
-    if values is not None:
-        if not isinstance(values, dict):
-            raise BadRequest("ExpressionAttributeValues must map each :placeholder to a value.")
-        params["ExpressionAttributeValues"] = formats.values_in(values, form, "ExpressionAttributeValues")
-    expressions.check_limits({name: params[name] for name in _EXPRESSIONS if name in params}, names, values)
-    expressions.check_placeholders((payload.get(e) for e in _EXPRESSIONS), names, values)
-    if "ReturnValues" in payload:
-        allowed = _RETURN_VALUES[operation]
-        if payload["ReturnValues"] not in allowed:
-            raise BadRequest(f"ReturnValues must be one of {', '.join(allowed)} for {operation}.")
-        params["ReturnValues"] = payload["ReturnValues"]
-    if "ConsistentRead" in payload:
-        if not isinstance(payload["ConsistentRead"], bool):
-            raise BadRequest("ConsistentRead must be true or false.")
-        params["ConsistentRead"] = payload["ConsistentRead"]
-    return params
-
-
 class RpcApi:
-    """The five operations of the classic endpoint, each one DynamoDB call on the configured table."""
+    """The operations of the classic endpoint, each one DynamoDB call (or one batch) on the configured table."""
 
     def __init__(self, table: ItemTable, idempotency: IdempotentCreation | None = None) -> None:
         self._table = table
+        self._keys = table.keys
         self._idempotency = idempotency
+        many = ManyItems(table)
         self._operations: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             "create": self.create,
             "read": self.read,
             "update": self.update,
             "delete": self.delete,
-            "list": self.list,
+            "list": many.list,
+            "query": many.query,
+            "batch_get": many.batch_get,
+            "transact_write": many.transact_write,
         }
 
     def register(self, router: Router[Callable[[Request, dict[str, str]], Response]]) -> None:
@@ -160,17 +112,19 @@ class RpcApi:
             response["Items"] = [formats.item_out(item, form) for item in response["Items"]]
         return json_response(200, response)
 
+    def _key(self, payload: dict[str, Any], form: str) -> dict[str, Any]:
+        return self._keys.from_request(required(payload, "Key"), "Key", typed=form == formats.DYNAMODB)
+
     def create(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """PutItem of a whole item, as the next version of its key."""
-        item = _required(payload, "Item")
+        item = required(payload, "Item")
         if not isinstance(item, dict):
             raise BadRequest("Item must be a JSON object.")
-        if KEY_ATTRIBUTE not in item:
-            raise BadRequest(f"Item needs the key attribute '{KEY_ATTRIBUTE}'.", code="InvalidKey")
         item = {name: value for name, value in item.items() if name != VERSION_ATTRIBUTE}
-        typed = formats.item_in(item, form, "Item")
-        check_typed_key(typed[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
-        params = _common("create", payload, form)
+        typed = formats.values_in(item, form, "Item")
+        typed.update(self._keys.of_item(typed))
+        check_item(typed, "Item")
+        params = common("create", payload, form)
         response, _ = self._table.put_versioned(
             typed,
             condition=params.get("ConditionExpression"),
@@ -182,19 +136,18 @@ class RpcApi:
 
     def read(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """GetItem."""
-        _required(payload, "Key")
-        return self._table.call("get_item", Key=_key(payload, "Key", form), **_common("read", payload, form))
+        return self._table.call("get_item", Key=self._key(payload, form), **common("read", payload, form))
 
     def update(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """UpdateItem from an UpdateExpression or legacy AttributeUpdates; the version is bumped too."""
-        _required(payload, "Key")
         has_legacy, has_expression = "AttributeUpdates" in payload, "UpdateExpression" in payload
         if has_legacy == has_expression:
             raise BadRequest("update needs exactly one of AttributeUpdates and UpdateExpression.")
-        params = {"Key": _key(payload, "Key", form), **_common("update", payload, form)}
+        params = {"Key": self._key(payload, form), **common("update", payload, form)}
         if has_legacy:
-            typed_values = form == formats.DYNAMODB
-            expression, names, values = expressions.from_attribute_updates(payload["AttributeUpdates"], typed_values)
+            expression, names, values = expressions.from_attribute_updates(
+                payload["AttributeUpdates"], form == formats.DYNAMODB, self._table.shape.key_names
+            )
             params["UpdateExpression"] = expression
             params["ExpressionAttributeNames"] = {**params.get("ExpressionAttributeNames", {}), **names}
             if values:
@@ -206,26 +159,7 @@ class RpcApi:
 
     def delete(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
         """DeleteItem; 409 when the caller's ConditionExpression does not hold."""
-        _required(payload, "Key")
         try:
-            return self._table.call("delete_item", Key=_key(payload, "Key", form), **_common("delete", payload, form))
+            return self._table.call("delete_item", Key=self._key(payload, form), **common("delete", payload, form))
         except ConditionFailed:
             raise Conflict("The condition of the request does not hold.") from None
-
-    def list(self, payload: dict[str, Any], form: str = formats.PLAIN) -> dict[str, Any]:
-        """Scan: one page, continued with the LastEvaluatedKey of the previous one."""
-        params = _common("list", payload, form)
-        if "Limit" in payload:
-            limit = payload["Limit"]
-            if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIST_LIMIT:
-                raise BadRequest(f"Limit must be an integer from 1 to {MAX_LIST_LIMIT}.")
-            params["Limit"] = limit
-        if "ExclusiveStartKey" in payload:
-            params["ExclusiveStartKey"] = _key(payload, "ExclusiveStartKey", form)
-        return self._table.call("scan", **params)
-
-
-def _required(payload: dict[str, Any], name: str) -> Any:
-    if name not in payload:
-        raise BadRequest(f"The payload needs '{name}'.", code="MissingParameter")
-    return payload[name]

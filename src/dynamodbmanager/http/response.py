@@ -43,11 +43,17 @@ def empty_response(status: int, headers: dict[str, str] | None = None) -> Respon
     return Response(status, "", dict(headers or {}))
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    """The service's one error shape: ``{"error": {"code": ..., "message": ...}}``."""
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
+) -> Response:
+    """The service's one error shape: ``{"error": {"code": ..., "message": ..., ...details}}``."""
     # A message may quote the request, lone surrogates included, and a body must be UTF-8: they become "?".
     message = message.encode("utf-8", "replace").decode("utf-8")
-    return json_response(status, {"error": {"code": code, "message": message}}, headers)
+    return json_response(status, {"error": {"code": code, "message": message, **(details or {})}}, headers)
 
 
 def status_phrase(status: int) -> str:

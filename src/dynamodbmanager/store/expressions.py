@@ -151,7 +151,9 @@ def _append_set(clauses: list[tuple[str, str]], action: str) -> None:
         clauses.append(("SET", action))
 
 
-def from_attribute_updates(updates: Any, typed: bool = False) -> tuple[str, dict[str, str], dict[str, Any]]:
+def from_attribute_updates(
+    updates: Any, typed: bool = False, key_names: Iterable[str] = (KEY_ATTRIBUTE,)
+) -> tuple[str, dict[str, str], dict[str, Any]]:
     """Translate legacy ``AttributeUpdates`` into an UpdateExpression with the values as given (plain or typed).
 
     DynamoDB refuses ``AttributeUpdates`` mixed with expressions, and adding the version bump needs an
@@ -165,7 +167,7 @@ def from_attribute_updates(updates: Any, typed: bool = False) -> tuple[str, dict
     values: dict[str, Any] = {}
     for index, (attribute, update) in enumerate(updates.items()):
         where = f"AttributeUpdates.{attribute}"
-        if attribute in (KEY_ATTRIBUTE, VERSION_ATTRIBUTE):
+        if attribute == VERSION_ATTRIBUTE or attribute in key_names:
             raise BadRequest(f"{where}: '{attribute}' is managed by the service and cannot be updated.")
         if not isinstance(update, dict) or not set(update) <= {"Value", "Action"}:
             raise BadRequest(f"{where} must be an object with 'Value' and optionally 'Action'.")

@@ -22,11 +22,13 @@ from dynamodbmanager.errors import (
     Conflict,
     DependencyFailed,
     NotFound,
+    NotImplementedByBackend,
     PreconditionFailed,
     ServiceUnavailable,
 )
-from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE, VERSION_ATTRIBUTE
+from dynamodbmanager.schema import DEFAULT_SHAPE, VERSION_ATTRIBUTE, TableShape
 from dynamodbmanager.store import expressions
+from dynamodbmanager.store.keys import Keys
 
 #: Attempts of a write that races other writers before the caller is told to retry.
 MAX_WRITE_ATTEMPTS = 5
@@ -54,6 +56,14 @@ class ConditionFailed(Exception):
         self.old_item = old_item
 
 
+class TransactionCanceled(Exception):
+    """DynamoDB cancelled a transaction; ``reasons`` are its CancellationReasons, one per action."""
+
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        super().__init__("The transaction was cancelled")
+        self.reasons = reasons
+
+
 def translate_client_error(exc: ClientError) -> Exception:
     """The service error a DynamoDB error means for the caller."""
     error = exc.response.get("Error", {})
@@ -70,6 +80,10 @@ def translate_client_error(exc: ClientError) -> Exception:
         return ServiceUnavailable("DynamoDB is busy; retry after the delay in Retry-After.", code="Throttled")
     if code == "ResourceNotFoundException":
         return ServiceUnavailable("The table is not available.", code="TableUnavailable", retry_after=30)
+    if code == "TransactionCanceledException":
+        return TransactionCanceled(exc.response.get("CancellationReasons") or [])
+    if code == "UnknownOperationException":
+        return NotImplementedByBackend("The DynamoDB behind this service does not offer this operation.")
     return DependencyFailed(f"DynamoDB failed with {code or 'an unknown error'}.")
 
 
@@ -92,12 +106,9 @@ def version_of(item: Mapping[str, Any] | None) -> int | None:
     return int(text)
 
 
-def key_of(key_value: Any) -> TypedItem:
-    """The typed key of the item whose key attribute holds ``key_value`` (plain)."""
-    return {KEY_ATTRIBUTE: {KEY_TYPE: key_value if KEY_TYPE != "N" else str(key_value)}}
-
-
-def version_condition(expected: int, names: dict[str, str], values: dict[str, Any]) -> str:
+def version_condition(
+    expected: int, names: dict[str, str], values: dict[str, Any], key_name: str = DEFAULT_SHAPE.partition.name
+) -> str:
     """The condition that the stored item is at version ``expected``, adding the placeholders it uses.
 
     Version 0 is an existing item without a version of the service's own (no ``_version``, or one that is not
@@ -107,7 +118,7 @@ def version_condition(expected: int, names: dict[str, str], values: dict[str, An
     if expected:
         values[expressions.EXPECTED_VALUE] = {"N": str(expected)}
         return f"{expressions.VERSION_NAME} = {expressions.EXPECTED_VALUE}"
-    names[expressions.KEY_NAME] = KEY_ATTRIBUTE
+    names[expressions.KEY_NAME] = key_name
     values[expressions.NUMBER_TYPE_VALUE] = {"S": "N"}
     values[expressions.ONE_VALUE] = {"N": "1"}
     return (
@@ -117,11 +128,14 @@ def version_condition(expected: int, names: dict[str, str], values: dict[str, An
 
 
 class ItemTable:
-    """The one table the function serves, over a low-level DynamoDB client."""
+    """The one table the function serves, over a low-level DynamoDB client, with the key schema of ``shape``."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, shape: TableShape = DEFAULT_SHAPE) -> None:
         self._client = client
         self.table_name = table_name
+        self.shape = shape
+        self.keys = Keys(shape)
+        self._partition_name = shape.partition.name
 
     @property
     def client(self) -> Any:
@@ -130,8 +144,12 @@ class ItemTable:
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """One DynamoDB call on this table with its errors translated; ``ResponseMetadata`` dropped."""
+        return self.send(operation, TableName=self.table_name, **params)
+
+    def send(self, operation: str, **params: Any) -> dict[str, Any]:
+        """One DynamoDB call as given (batches and transactions name their tables themselves), errors translated."""
         try:
-            response: dict[str, Any] = getattr(self._client, operation)(TableName=self.table_name, **params)
+            response: dict[str, Any] = getattr(self._client, operation)(**params)
         except ClientError as exc:
             error = translate_client_error(exc)
             if (
@@ -152,7 +170,7 @@ class ItemTable:
 
     def _current(self, params: dict[str, Any]) -> TypedItem | None:
         """The typed item a failed conditional write was about, read consistently; None when absent."""
-        key = params.get("Key") or {KEY_ATTRIBUTE: params["Item"][KEY_ATTRIBUTE]}
+        key = params.get("Key") or {name: params["Item"][name] for name in self.shape.key_names}
         item: TypedItem | None = self.call("get_item", Key=key, ConsistentRead=True).get("Item")
         return item
 
@@ -179,10 +197,10 @@ class ItemTable:
             all_names: dict[str, str] = {**(names or {})}
             all_values: dict[str, Any] = {**(values or {})}
             if believed is None:
-                all_names[expressions.KEY_NAME] = KEY_ATTRIBUTE
+                all_names[expressions.KEY_NAME] = self._partition_name
                 own = f"attribute_not_exists({expressions.KEY_NAME})"
             else:
-                own = version_condition(believed, all_names, all_values)
+                own = version_condition(believed, all_names, all_values, self._partition_name)
             params: dict[str, Any] = {
                 "Item": {**item, VERSION_ATTRIBUTE: {"N": str((believed or 0) + 1)}},
                 "ConditionExpression": f"({condition}) AND {own}" if condition else own,
@@ -250,8 +268,7 @@ class ItemTable:
         try:
             _, version = self.put_versioned(item, must_be_new=True)
         except Conflict:
-            shown = next(iter(item[KEY_ATTRIBUTE].values()))
-            raise Conflict(f"An item with {KEY_ATTRIBUTE} '{shown}' exists already.", code="ItemExists") from None
+            raise Conflict(f"An item with {self.keys.describe(item)} exists already.", code="ItemExists") from None
         return {**item, VERSION_ATTRIBUTE: {"N": str(version)}}
 
     def replace(
@@ -265,11 +282,11 @@ class ItemTable:
 
     def delete(self, key: TypedItem, *, expected_version: int | None = None) -> None:
         """Delete an item; 404 when absent, 412 when ``expected_version`` is not its version."""
-        names = {expressions.KEY_NAME: KEY_ATTRIBUTE}
+        names = {expressions.KEY_NAME: self._partition_name}
         values: dict[str, Any] = {}
         condition = f"attribute_exists({expressions.KEY_NAME})"
         if expected_version is not None:
-            condition += " AND " + version_condition(expected_version, names, values)
+            condition += " AND " + version_condition(expected_version, names, values, self._partition_name)
         params: dict[str, Any] = {
             "Key": key,
             "ConditionExpression": condition,
@@ -282,8 +299,7 @@ class ItemTable:
             self.call("delete_item", **params)
         except ConditionFailed as failed:
             if failed.old_item is None:
-                shown = next(iter(key[KEY_ATTRIBUTE].values()))
-                raise NotFound(f"No item has {KEY_ATTRIBUTE} '{shown}'.") from None
+                raise NotFound(f"No item has {self.keys.describe(key)}.") from None
             raise PreconditionFailed(_mismatch(version_of(failed.old_item), expected_version)) from None
 
     def scan_page(self, limit: int, start_key: TypedItem | None) -> tuple[list[TypedItem], TypedItem | None]:
