@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from dynamodbmanager.schema import DEFAULT_SHAPE, TableShape
+
 DEFAULT_TABLE_NAME = "anything"
 DEFAULT_IDEMPOTENCY_TABLE_NAME = "dynamodbmanager_idempotency"
 DEFAULT_REGION = "us-east-1"
@@ -17,6 +19,8 @@ class Settings:
     """What the function needs to know about its environment; separate from behaviour so tests can build one."""
 
     table_name: str = DEFAULT_TABLE_NAME
+    #: The table's key schema and indexes, from its definition file (``TABLE_SHAPE``, set at deploy time).
+    shape: TableShape = DEFAULT_SHAPE
     #: Where Idempotency-Key outcomes are kept (AWS Lambda Powertools' DynamoDB persistence layer).
     idempotency_table_name: str = DEFAULT_IDEMPOTENCY_TABLE_NAME
     region: str = DEFAULT_REGION
@@ -44,8 +48,11 @@ class Settings:
         env = os.environ if environ is None else environ
         origins = tuple(o.strip() for o in env.get("CORS_ALLOWED_ORIGINS", "*").split(",") if o.strip())
         table_name = env.get("TABLE_NAME", DEFAULT_TABLE_NAME)
+        shape_text = env.get("TABLE_SHAPE")
+        shape = TableShape.from_env(shape_text, table_name) if shape_text else DEFAULT_SHAPE
         return cls(
             table_name=table_name,
+            shape=shape,
             idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", DEFAULT_IDEMPOTENCY_TABLE_NAME),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,

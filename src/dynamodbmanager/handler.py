@@ -16,7 +16,7 @@ SERVICE = "dynamodbmanager"
 settings = Settings.from_env()
 logger = Logger(service=SERVICE, level=settings.log_level)
 metrics = Metrics(namespace=settings.metrics_namespace, service=SERVICE)
-app = App(settings, ItemTable(make_client(settings), settings.table_name), logger, metrics)
+app = App(settings, ItemTable(make_client(settings), settings.table_name, settings.shape), logger, metrics)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dynamodbmanager.api import openapi
 from dynamodbmanager.api.console import ConsoleApi
 from dynamodbmanager.api.idempotency import IdempotentCreation
 from dynamodbmanager.api.items import ItemsApi
+from dynamodbmanager.api.queries import QueriesApi
 from dynamodbmanager.api.rpc import RpcApi
 from dynamodbmanager.errors import Forbidden, ServiceError
 from dynamodbmanager.http.cors import CorsPolicy
@@ -47,6 +48,7 @@ class App:
         creation = IdempotentCreation(table.client, settings.idempotency_table_name, settings.table_name)
         RpcApi(table, creation).register(self.router)
         ItemsApi(table, settings.cursor_signing_key, creation).register(self.router)
+        QueriesApi(table, settings.cursor_signing_key).register(self.router)
         ConsoleApi().register(self.router)
         self.router.add("GET", "/health", self.health)
         self.router.add("GET", "/openapi.json", self.openapi)
