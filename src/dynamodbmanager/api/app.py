@@ -29,9 +29,28 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
 
     from dynamodbmanager.config import Settings
+    from dynamodbmanager.schema import KeyAttribute, TableShape
     from dynamodbmanager.store.table import ItemTable
 
 Route = Callable[[Request, dict[str, str]], Response]
+
+
+def table_design(name: str, shape: TableShape) -> dict[str, Any]:
+    """``GET /table``: the table's name, key and indexes with their keys and projections."""
+
+    def key(attributes: tuple[KeyAttribute, ...]) -> list[dict[str, str]]:
+        return [{"name": attribute.name, "type": attribute.type} for attribute in attributes]
+
+    return {
+        "name": name,
+        "key": key(shape.key),
+        "indexes": [
+            {"name": index.name, "kind": index.kind, "key": key(index.key), "projection": index.projection}
+            for index in shape.indexes.values()
+        ],
+    }
+
+
 #: A correlation id from a client is echoed in a header and logged, so it is kept to safe characters.
 _SAFE_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -45,6 +64,7 @@ class App:
         self.metrics = metrics
         self.cors = CorsPolicy(settings.cors_allowed_origins)
         self.router: Router[Route] = Router()
+        self._table_design = table_design(settings.table_name, table.shape)
         creation = IdempotentCreation(table.client, settings.idempotency_table_name, settings.table_name)
         RpcApi(table, creation).register(self.router)
         ItemsApi(table, settings.cursor_signing_key, creation).register(self.router)
@@ -52,11 +72,17 @@ class App:
         ConsoleApi().register(self.router)
         self.router.add("GET", "/health", self.health)
         self.router.add("GET", "/openapi.json", self.openapi)
+        self.router.add("GET", "/table", self.table)
 
     def health(self, request: Request, _params: dict[str, str]) -> Response:
         """Liveness: the function runs and knows its table (no DynamoDB call, so it is cheap to poll)."""
         request.operation = "health"
         return json_response(200, {"status": "ok", "version": __version__, "table": self.settings.table_name})
+
+    def table(self, request: Request, _params: dict[str, str]) -> Response:
+        """The table's design: its key and its indexes, so clients (the CLI, the console) address items by it."""
+        request.operation = "table"
+        return json_response(200, self._table_design)
 
     def openapi(self, request: Request, _params: dict[str, str]) -> Response:
         """The OpenAPI 3 document describing both contracts."""
