@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import decimal
 import json
 from collections.abc import Iterable
 from decimal import Decimal
@@ -33,6 +34,8 @@ def loads(text: str | bytes) -> Any:
             f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
             code="InvalidJson",
         ) from None
+    except decimal.InvalidOperation:
+        raise BadRequest("The body has a number outside DynamoDB's range (1E-130 to 1E+126).") from None
     except ValueError:
         # Python refuses to parse an integer of over 4,300 digits; DynamoDB keeps 38 anyway.
         raise BadRequest("The body has a number with more digits than DynamoDB's 38.") from None

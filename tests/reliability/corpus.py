@@ -832,6 +832,19 @@ def build(table_name: str) -> list[Case]:
             400,
             "ValidationError",
         ),
+        rpc(
+            "typed key whose S is an object",
+            rpc_body("delete", {"Key": {"id": {"S": {"a": 1}}}}, format="dynamodb"),
+            400,
+            "ValidationError",
+        ),
+        rpc(
+            "exponent past any decimal",
+            b'{"operation": "create", "payload": {"Item": {"id": "e", "n": 1e9999999999999999999}}}',
+            400,
+            "ValidationError",
+        ),
+        rest("delete in an unknown format", "DELETE", "/items/hostile-1", 400, "ValidationError", query="format=xml"),
         rest("list in an unknown format", "GET", "/items", 400, "ValidationError", query="format=xml"),
         rest(
             "typed PUT with invalid base64",

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "schemathesis"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-#: Enough to reach every phase (examples, coverage, fuzzing, stateful) in about half a minute on two cores.
+#: Enough to reach every phase (examples, coverage, fuzzing, stateful) in about a minute and a half on two cores.
 MAX_EXAMPLES = 25
 
 

@@ -277,6 +277,7 @@ class ItemsApi:
     def delete(self, request: Request, params: dict[str, str]) -> Response:
         """Delete the item (204); 404 when absent, 412 when a precondition does not hold."""
         request.operation = "items.delete"
+        _format(request)  # nothing to render, but an unknown format is still the client's mistake
         key, item_id = self._key(params)
         preconditions = Preconditions.of(request)
         wanted = preconditions.if_match

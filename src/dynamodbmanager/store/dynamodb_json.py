@@ -32,7 +32,10 @@ def number(text: Any, where: str) -> str:
     """A number's text as DynamoDB would take it; trailing zeros past 38 digits are dropped, loss is refused."""
     if not isinstance(text, str) or _NUMBER.fullmatch(text) is None:
         raise BadRequest(f'{where} must be a number in a string, such as {{"N": "42"}}.')
-    value = Decimal(text)
+    try:
+        value = Decimal(text)
+    except decimal.InvalidOperation:  # an exponent past what any decimal can hold
+        raise BadRequest(f"{where} has a number outside DynamoDB's range (1E-130 to 1E+126).") from None
     if value and not -130 <= value.adjusted() <= 125:
         raise BadRequest(f"{where} has a number outside DynamoDB's range (1E-130 to 1E+126).")
     if len(value.as_tuple().digits) <= NUMBER_CONTEXT.prec:

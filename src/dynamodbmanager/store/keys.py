@@ -94,7 +94,9 @@ class Keys:
         for name in value:
             attribute, sort = self._lookup(name, index)
             raw = value[name]
-            typed_value = raw if typed else self.plain_value(attribute, raw, where)
+            typed_value = (
+                dynamodb_json.value(raw, f"{where}.{name}") if typed else self.plain_value(attribute, raw, where)
+            )
             key[name] = self.check(attribute, typed_value, sort=sort)
         return key
 
