@@ -23,6 +23,7 @@ OPERATIONS = {
     "update": lambda payload: table.update_item(**payload),
     "delete": lambda payload: table.delete_item(**payload),
     "list": lambda payload: table.scan(**payload),
+    "query": lambda payload: table.query(**payload),
 }
 
 

@@ -97,9 +97,17 @@ def event(method: str, path: str, body: Any = None, headers: list[tuple[str, str
     )
 
 
+#: A page of one partition, as the baseline and the service both ask DynamoDB for it.
+QUERY_BODY = {
+    "operation": "query",
+    "payload": {"KeyConditionExpression": "id = :id", "ExpressionAttributeValues": {":id": "1"}, "Limit": LIST_SIZE},
+}
+
+
 def rpc_cases() -> list[Case]:
-    """The five RPC operations, the same events for our handler and the baseline."""
-    return [Case(f"rpc {op}", event("POST", "/dynamodbmanager", rpc_body(op)), op) for op in OPERATIONS]
+    """The RPC operations, the same events for our handler and the baseline."""
+    cases = [Case(f"rpc {op}", event("POST", "/dynamodbmanager", rpc_body(op)), op) for op in OPERATIONS]
+    return [*cases, Case("rpc query", event("POST", "/dynamodbmanager", QUERY_BODY), "query")]
 
 
 def silent_cases() -> list[Case]:
@@ -150,6 +158,7 @@ def canned_answers() -> dict[str, str]:
         "GetItem": json.dumps({"Item": typed_item("1")}),
         "UpdateItem": json.dumps({"Attributes": typed_item("1")}),
         "DeleteItem": "{}",
+        "Query": json.dumps({"Items": page, "Count": LIST_SIZE, "ScannedCount": LIST_SIZE}),
         "Scan": json.dumps(
             {"Items": page, "Count": LIST_SIZE, "ScannedCount": LIST_SIZE, "LastEvaluatedKey": {"id": page[-1]["id"]}}
         ),
