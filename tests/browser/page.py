@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,9 +14,16 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from dynamodbmanager.cli.output import HIDDEN_CATEGORIES
+
 T = TypeVar("T")
 #: Seconds to wait for the page to reach a state; generous for a shared, busy machine.
 PATIENCE = 20
+
+
+def shown(text: str) -> str:
+    """``text`` as the console shows it: each invisible or control character written out as ``⟨U+XXXX⟩``."""
+    return "".join(f"⟨U+{ord(char):04X}⟩" if unicodedata.category(char) in HIDDEN_CATEGORIES else char for char in text)
 
 
 class ConsolePage:
@@ -138,7 +146,8 @@ class ConsolePage:
         """Open an item from its row, with the keyboard, and wait for its JSON."""
         button = self.driver.find_element(By.CSS_SELECTOR, f'#items-body tr[data-id="{item_id}"] button')
         button.send_keys(Keys.ENTER)
-        self.wait(lambda: self.visible("editor") and self.text("editor-title") == item_id, f"{item_id} to open")
+        title = shown(item_id)
+        self.wait(lambda: self.visible("editor") and self.text("editor-title") == title, f"{title} to open")
 
     def view(self, name: str) -> None:
         """Switch the editor to the "Plain JSON" or the "DynamoDB JSON" view."""

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.command import Command
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -532,3 +533,52 @@ def test_a_duplicate_of_a_typed_item_keeps_every_type(driver: WebDriver, url: st
         _api(console_stack, "DELETE", item_id)
         if copy_id:
             _api(console_stack, "DELETE", copy_id)
+
+
+def test_bidi_controls_in_an_id_are_shown_and_deleting_deletes_exactly_that_item(
+    driver: WebDriver, url: str, console_stack: RunningStack, screenshots: Path
+) -> None:
+    spoof = "bidi-\u202egnp.exe"  # reads as "bidi-exe.png" where the override is obeyed
+    lookalike = "bidi-exe.png"
+    visible = "bidi-⟨U+202E⟩gnp.exe"
+    for item in (spoof, lookalike):
+        assert _api(console_stack, "PUT", item, '{"note": "\\u2066isolated\\u2069"}').status == 201
+    try:
+        page = _console(driver, url, page_size=250, items=ITEM_COUNT + 2)
+        page.filter("bidi-")
+        page.wait(lambda: sorted(page.row_ids()) == sorted([spoof, lookalike]), "the filter to find both items")
+        rows: dict[str, list[str]] = driver.execute_script(
+            """return Object.fromEntries([...document.querySelectorAll('#items-body tr')].map((row) => [
+                row.dataset.id,
+                [row.querySelector('button').textContent, row.querySelector('button').title,
+                 ...[...row.querySelectorAll('.hidden-char')].map((mark) => mark.textContent)],
+            ]));"""
+        )
+        assert rows[spoof] == [visible, f"Open {visible}", "⟨U+202E⟩", "⟨U+2066⟩", "⟨U+2069⟩"]
+        assert rows[lookalike] == ["bidi-exe.png", "Open bidi-exe.png", "⟨U+2066⟩", "⟨U+2069⟩"]
+        assert page.cell(spoof, "note") == "⟨U+2066⟩isolated⟨U+2069⟩"
+        # Marked apart from the text around it, and no control character left in what the page shows.
+        mark = driver.find_element(By.CSS_SELECTOR, "#items-body .hidden-char")
+        assert mark.value_of_css_property("border-top-style") == "dashed"
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", driver.execute_script("return document.body.innerText"))
+
+        page.open_item(spoof)
+        assert page.text("editor-title") == visible
+        assert '"id": "bidi-\\u202egnp.exe"' in page.json()  # the editor's JSON escapes it: the same string
+        driver.save_screenshot(str(screenshots / "console-bidi.png"))
+
+        # Someone changes it meanwhile: the conflict names it visibly too.
+        assert _api(console_stack, "PATCH", spoof, '{"note": "changed"}').status == 200
+        page.click("delete")
+        page.wait(lambda: page.visible("confirm"), "the confirmation")
+        assert page.text("confirm-text") == f"Delete the item “{visible}”? This cannot be undone."
+        page.click("confirm-ok")
+        page.wait(lambda: page.visible("conflict"), "the conflict on delete")
+        assert page.text("conflict-text").startswith(f"Someone else changed “{visible}” after you opened version")
+        page.click("conflict-overwrite")
+        assert page.wait_for_message("Deleted") == f"Deleted “{visible}”."
+        assert _api(console_stack, "GET", spoof).status == 404
+        assert _api(console_stack, "GET", lookalike).status == 200
+    finally:
+        for item in (spoof, lookalike):
+            _api(console_stack, "DELETE", item)

@@ -381,3 +381,64 @@ def test_dynamodb_json_the_service_refuses_is_exit_status_2_naming_the_attribute
     assert status == 2
     assert """'id' must be a string, written {"S": "..."}""" in err
     assert call("GET", f"{stack.url}/items/{item_id}").status == 404
+
+
+#: A value that, printed raw, retitles the window (OSC 0), writes the clipboard (OSC 52), clears the screen (CSI and
+#: the 8-bit CSI of C1) and turns text around (bidirectional override and isolates).
+HOSTILE = "\x1b]0;pwned\x07\x1b]52;c;aGk=\x07\x1b[2J\x9b2J\u202ex\u2066i\u2069\u200f\x7f"
+
+
+def _terminal_safe(raw: bytes) -> bool:
+    """Whether raw output holds no ESC, BEL or other C0 control but newline, no DEL, and no C1 or bidi control."""
+    text = raw.decode("utf-8")
+    if any(byte < 0x20 and byte != 0x0A for byte in raw) or 0x7F in raw:
+        return False
+    return not any(
+        0x80 <= ord(char) <= 0x9F or char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+        for char in text
+    )
+
+
+def test_human_readable_output_shows_terminal_escapes_and_bidi_controls_escaped(stack: RunningStack) -> None:
+    prefix = new_id()
+    item_id = f"{prefix}-\u202egnp.exe\x1b[2J"
+    stack.emulator.client("dynamodb").put_item(
+        TableName=stack.table_name,
+        Item={"id": {"S": item_id}, "note": {"S": HOSTILE}, "k\x1b]0;x\x07": {"SS": [HOSTILE]}},
+    )
+    env = {**os.environ, "DYNAMODBMANAGER_URL": stack.url, "PYTHONIOENCODING": "utf-8"}
+    command = [str(Path(sys.executable).with_name("dynamodbmanager")), "items"]
+
+    def cli(*argv: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([*command, *argv], env=env, capture_output=True, check=False, timeout=60)
+
+    escaped_id = f"{prefix}-\\u202egnp.exe\\x1b[2J"
+    escaped_note = "\\x1b]0;pwned\\x07\\x1b]52;c;aGk=\\x07\\x1b[2J\\x9b2J\\u202ex\\u2066i\\u2069\\u200f\\x7f"
+    for output in (["--output", "table"], ["--output", "table", "--format", "dynamodb"]):
+        got = cli("get", item_id, *output)
+        assert got.returncode == 0, got.stderr
+        assert _terminal_safe(got.stdout), got.stdout
+        assert escaped_id.encode() in got.stdout
+        assert escaped_note.encode() in got.stdout
+        assert b"k\\x1b]0;x\\x07" in got.stdout
+    listed = cli("list", "--all", "--output", "table")
+    assert listed.returncode == 0, listed.stderr
+    assert _terminal_safe(listed.stdout)
+    assert escaped_id.encode() in listed.stdout
+
+    # JSON stays exact: the same value comes back whole.
+    exact = cli("get", item_id)
+    assert json.loads(exact.stdout)["note"] == HOSTILE
+
+    # The server's error message names the id it did not find: shown escaped on stderr.
+    missing = cli("get", f"{item_id}-missing")
+    assert missing.returncode == 1
+    assert missing.stdout == b""
+    assert _terminal_safe(missing.stderr), missing.stderr
+    assert missing.stderr == f"error: 404 NotFound: No item has id '{escaped_id}-missing'.\n".encode()
+
+    deleted = cli("delete", item_id)
+    assert deleted.returncode == 0, deleted.stderr
+    assert _terminal_safe(deleted.stderr)
+    assert deleted.stderr == f"deleted '{escaped_id}'\n".encode()
+    assert call("GET", f"{stack.url}/items/{quote(item_id, safe='')}").status == 404

@@ -14,6 +14,7 @@ from dynamodbmanager.local.emulator import Emulator
 from tests.conftest import start_stack
 from tests.httpclient import call
 from tests.reliability.transports import Request, to_app
+from tests.stacklog import log_file, wait_until
 
 if TYPE_CHECKING:
     from tests.conftest import RunningStack
@@ -79,11 +80,15 @@ def test_a_full_request_cycle_logs_no_secret_over_the_local_stack(
             assert reply.status < 500, reply.body
         # Refused by the gateway: a wrong key is not logged either.
         assert call("GET", f"{stack.url}/items", headers={"x-api-key": f"{API_KEY}-wrong"}).status == 403
+        # The function's JSON lines go whole to the log file the banner names (gone once the stack stops).
+        full = wait_until(
+            log_file(stack).read_text, lambda text: text.count('"message":"request"') >= 14, "the function's lines"
+        )
     finally:
         stack.process.stop()
-    text = log.read_text(encoding="utf-8", errors="replace")
-    assert '"message":"request"' in text  # the function's own log lines are in there
-    _assert_clean(text)
+    assert '"operation":"items.delete"' in full  # the function's own log lines are in there
+    _assert_clean(full)
+    _assert_clean(log.read_text(encoding="utf-8", errors="replace"))  # and the terminal
 
 
 def test_the_handler_logs_no_secret_from_api_gateway_events(

@@ -14,17 +14,20 @@ from dynamodbmanager.cli.output import (
     Exit,
     UsageError,
     api_client,
+    api_error,
     api_options,
     cell,
     exit_status,
+    fail,
     item_format_options,
     item_table,
     items_table,
     read_json_object,
     typed_parts,
     version_arg,
+    visible,
 )
-from dynamodbmanager.client import ApiClient, _error_of
+from dynamodbmanager.client import ApiClient, Unreachable, _error_of
 
 
 class FakeTerminal(io.StringIO):
@@ -184,3 +187,63 @@ def test_the_format_option_sets_the_clients_item_format() -> None:
     assert typed._item_path("a b") == "/items/a%20b?format=dynamodb"
     # A command without --format (export, import) keeps plain JSON.
     assert api_client(api_options().parse_args([])).item_format is None
+
+
+#: What a hostile value holds: a window title (OSC 0), a clipboard write (OSC 52), a screen clear (CSI), the 8-bit
+#: CSI (C1), DEL, a bell, and the bidirectional controls that make one text read as another.
+HOSTILE = "a\x1b]0;pwned\x07b\x1b]52;c;cm0gLXJmIH4=\x07c\x1b[2Jd\x9b31me\x7ff\x00g"
+BIDI = "".join(chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
+
+
+def _terminal_safe(text: str) -> bool:
+    """Whether ``text`` holds no C0 control but newline, no DEL, no C1 control and no bidirectional control."""
+    return not any((ord(char) < 0x20 and char != "\n") or 0x7F <= ord(char) <= 0x9F or char in BIDI for char in text)
+
+
+def test_visible_escapes_every_control_and_bidi_character_and_keeps_the_rest() -> None:
+    assert visible(HOSTILE) == "a\\x1b]0;pwned\\x07b\\x1b]52;c;cm0gLXJmIH4=\\x07c\\x1b[2Jd\\x9b31me\\x7ff\\x00g"
+    assert visible("bidi-\u202egnp.exe") == "bidi-\\u202egnp.exe"
+    assert visible(BIDI) == "".join(f"\\u{ord(char):04x}" for char in BIDI)
+    assert visible("zero\u200bwidth \ufeff tag\U000e0041 \u2028") == "zero\\u200bwidth \\ufeff tag\\U000e0041 \\u2028"
+    assert visible("two\nlines\tand\r") == "two\\nlines\\tand\\r"
+    every_control = "".join(chr(code) for code in (*range(0x20), *range(0x7F, 0xA0)))
+    assert _terminal_safe(visible(every_control))
+    assert visible(every_control).isascii()
+    # Printable text of any script, emoji, and backslashes already there, are left alone.
+    for text in ("plain", "é ✓ 日本語 שלום مرحبا", "emoji 🎉", "C:\\dir\\file", "non\u00a0breaking"):
+        assert visible(text) == text
+    assert visible(visible(HOSTILE)) == visible(HOSTILE)
+
+
+def test_table_cells_and_headers_show_controls_escaped() -> None:
+    assert cell(HOSTILE, None) == visible(HOSTILE)
+    assert cell({"k": "\u202e\x85"}) == '{"k":"\\u202e\\x85"}'
+    long = cell("\x1b" * 100)
+    assert len(long) == MAX_CELL
+    assert long.startswith("\\x1b\\x1b")
+    for table in (
+        item_table({"id": "bidi-\u202egnp.exe", HOSTILE: HOSTILE}),
+        item_table({"id": {"S": "\x1b[2J"}, "n\x9b": {"S\x07": HOSTILE}}, typed=True),
+        items_table([{"id": "bidi-\u202egnp.exe", "a\x1b": HOSTILE}, {"id": "\x1b]0;x\x07"}]),
+        items_table([{"id": {"S": "\u2066x\u2069"}, "v": {"S": HOSTILE}}], typed=True),
+    ):
+        assert _terminal_safe(table), table
+    assert "bidi-\\u202egnp.exe" in item_table({"id": "bidi-\u202egnp.exe"})
+    assert items_table([{"id": "bidi-\u202egnp.exe"}]).splitlines()[2] == "bidi-\\u202egnp.exe"
+
+
+def test_error_messages_show_controls_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    assert fail(f"cannot read {HOSTILE}", Exit.USAGE) == Exit.USAGE
+    server = _error_of(
+        404, '{"error": {"code": "NotFound\\u001b[2J", "message": "No item has id \'\\u202ex\\u001b]0;t\\u0007\'."}}'
+    )
+    assert api_error(server) == Exit.NOT_FOUND
+    assert api_error(Unreachable("cannot reach http://h\x1b[2J/")) == Exit.UNAVAILABLE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert _terminal_safe(captured.err)
+    assert captured.err.splitlines() == [
+        f"error: cannot read {visible(HOSTILE)}",
+        "error: 404 NotFound\\x1b[2J: No item has id '\\u202ex\\x1b]0;t\\x07'.",
+        "error: cannot reach http://h\\x1b[2J/",
+    ]

@@ -18,11 +18,13 @@ from dynamodbmanager.cli.output import (
     UsageError,
     api_client,
     api_options,
+    fail,
     item_format_options,
     item_table,
     items_table,
     read_json_object,
     version_arg,
+    visible,
 )
 from dynamodbmanager.datatools.formats import dump_item
 from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE
@@ -89,9 +91,9 @@ def _patch(client: ApiClient, args: argparse.Namespace) -> int:
 
 
 def _delete(client: ApiClient, args: argparse.Namespace) -> int:
-    """Delete the item and say so on stderr, keeping stdout for data."""
+    """Delete the item and say so on stderr, keeping stdout for data; the id's hidden characters shown escaped."""
     client.delete(args.id, if_match=args.if_match)
-    print(f"deleted {args.id!r}", file=sys.stderr)
+    print(f"deleted '{visible(args.id)}'", file=sys.stderr)
     return Exit.OK
 
 
@@ -103,7 +105,7 @@ def _list(client: ApiClient, args: argparse.Namespace) -> int:
         if args.output == "table":
             print(items_table(body["items"], typed=_typed(args)))
             if body.get("next_cursor"):
-                print(f"next page: --cursor {body['next_cursor']}", file=sys.stderr)
+                print(f"next page: --cursor {visible(body['next_cursor'])}", file=sys.stderr)
         elif args.output == "jsonl":
             for item in body["items"]:
                 print(dump_item(item))
@@ -132,8 +134,7 @@ def _list(client: ApiClient, args: argparse.Namespace) -> int:
 
 def _usage(message: str) -> int:
     """Report a misuse the parser cannot see, with the usage exit status."""
-    print(f"error: {message}", file=sys.stderr)
-    return Exit.USAGE
+    return fail(message, Exit.USAGE)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -2,6 +2,10 @@
 
 Items come in two JSON forms (:data:`ITEM_FORMATS`): plain JSON, and DynamoDB JSON, which names each value's
 type (``{"SS": [...]}``, ``{"B": "<base64>"}``) and so carries every item exactly.
+
+Text meant for a person (tables, messages) goes through :func:`visible`: a value or a server message holding
+terminal escape sequences or bidirectional controls is shown escaped, never obeyed by the terminal. JSON output
+stays exact.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from collections.abc import Iterable
 from enum import IntEnum
 from pathlib import Path
@@ -34,6 +39,33 @@ FORMAT_HELP = (
     '{"B": "AAE="}), which names every value\'s type and so keeps any item exactly. Items given are read in '
     "this form and items printed are written in it, as the API returns them"
 )
+
+
+#: Unicode categories shown escaped: controls (C0, DEL, C1), format characters (bidirectional controls, zero-width
+#: marks), lone surrogates, and line and paragraph separators. None of them has a glyph of its own.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    """One hidden character as Python writes it in a literal: ``\\n``, ``\\x1b``, ``\\u202e``, ``\\U000e0001``."""
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control, format or separator character escaped, so a terminal shows it and obeys none.
+
+    Escape sequences (ESC, CSI, OSC) could retitle the window, clear the screen or write the clipboard, and
+    bidirectional controls could make one id read as another; everything printable is kept as it is.
+    """
+    if text.isprintable():  # nothing printable is hidden: the common case costs one scan
+        return text
+    return "".join(_escape(char) if unicodedata.category(char) in HIDDEN_CATEGORIES else char for char in text)
 
 
 class Exit(IntEnum):
@@ -66,8 +98,8 @@ def exit_status(status: int) -> Exit:
 
 
 def fail(message: str, status: Exit) -> int:
-    """Print ``error: message`` on stderr and return ``status``."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print ``error: message`` on stderr, its hidden characters escaped, and return ``status``."""
+    print(f"error: {visible(message)}", file=sys.stderr)
     return int(status)
 
 
@@ -146,15 +178,15 @@ def version_arg(text: str) -> int:
 
 
 def cell(value: Any, width: int | None = MAX_CELL) -> str:
-    """One value as table text: strings as they are, anything else as compact JSON, cut at ``width``."""
-    text = value if isinstance(value, str) else jsoncodec.dumps(canonical(value))
-    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    """One value as table text: strings as they are, else compact JSON; made :func:`visible`, then cut at ``width``."""
+    text = visible(value if isinstance(value, str) else jsoncodec.dumps(canonical(value)))
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def render_table(headers: list[str], rows: Iterable[list[str]]) -> str:
-    """A plain text table with a header rule, columns as wide as their widest cell."""
-    rows = list(rows)
+    """A plain text table with a header rule, columns as wide as their widest cell; every text made :func:`visible`."""
+    headers = [visible(header) for header in headers]
+    rows = [[visible(text) for text in row] for row in rows]
     widths = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(headers)]
     lines = ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     head = "  ".join(header.ljust(width) for header, width in zip(headers, widths, strict=True)).rstrip()

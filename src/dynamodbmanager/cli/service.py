@@ -18,6 +18,9 @@ from typing import Any, NoReturn
 from dynamodbmanager.cli.output import API_KEY_VARIABLE, DEFAULT_URL, URL_VARIABLE
 from dynamodbmanager.local.events import DEFAULT_STAGE, STAGE_NAME_PATTERN
 
+#: The choices of ``local --log-format``, as :data:`dynamodbmanager.local.stack.LOG_FORMATS` (which needs werkzeug).
+LOG_FORMATS = ("text", "json")
+
 
 def _stage_name(value: str) -> str:
     """``--stage``'s type: a name API Gateway (and the Terraform's validation) accepts."""
@@ -28,12 +31,12 @@ def _stage_name(value: str) -> str:
 
 def _local(args: argparse.Namespace) -> int:
     from dynamodbmanager.local.dynalite import DynaliteInstallFailed, NodeMissing
-    from dynamodbmanager.local.stack import LocalStack, PortBusy, StackConfig
+    from dynamodbmanager.local.stack import LocalStack, PortBusy, StackConfig, terminal_handler
 
     if args.data_dir is not None and args.emulator_url is not None:
         print("error: --data-dir starts dynalite; it cannot be combined with --emulator-url", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, handlers=[terminal_handler(args.log_format, sys.stderr)])
     config = StackConfig(
         zip_path=Path(args.zip),
         port=args.port,
@@ -70,10 +73,13 @@ def _local(args: argparse.Namespace) -> int:
         data = f"dynalite, kept in {config.data_dir}"
     elif config.emulator_url is not None:
         data = "in the emulator given"
+    kept = "" if config.data_dir is not None else " (removed when stopped)"
+    shown = "a line per request, warnings and errors" if args.log_format == "text" else "the function's JSON lines"
     print(
         f"dynamodbmanager is running on {stack.url} (also under {stack.url}/{config.stage}/)\n"
         f"  DynamoDB emulator: {stack.emulator_url}  table: {config.table_name}  data: {data}\n"
         f"  function cold start: {stack.cold_start_ms:.0f} ms\n"
+        f"  log: {shown} here; every line in full in {stack.log_path}{kept}\n"
         f"  try: curl -X POST{key} --data @payloads/create.json {stack.url}/dynamodbmanager\n"
         f"  Ctrl-C stops everything.",
         flush=True,
@@ -141,7 +147,8 @@ def register(commands: Any) -> None:
         "--data-dir, on disk), create the table, and serve the function from the built zip on a local API Gateway "
         "(routes bare and under /STAGE/). Ctrl-C stops everything.",
         epilog="examples:\n  dynamodbmanager local --port 3001 --api-key secret --stage prod\n"
-        "  dynamodbmanager local --data-dir .local-data        # the data survives a restart (needs Node.js 20+)",
+        "  dynamodbmanager local --data-dir .local-data        # the data survives a restart (needs Node.js 20+)\n"
+        "  dynamodbmanager local --log-format json             # the function's JSON log lines and EMF metrics",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     local.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (default: 3000)")
@@ -176,6 +183,16 @@ def register(commands: Any) -> None:
         "so no web page can reach the stack by rebinding its own name to 127.0.0.1)",
     )
     local.add_argument("--log-level", default="INFO", help="the function's log level (default: INFO)")
+    local.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="what the terminal shows: text (default) is one line per request (time, method, path, status, "
+        "latency, correlation id) and the function's warnings and errors, readable; json is every line the function "
+        "writes, its Powertools JSON log lines and EMF metrics documents, as Lambda sends them to CloudWatch. "
+        "Either way every line is written in full to local.log, in --data-dir or else in a temporary directory "
+        "removed on stop; the banner names it",
+    )
     local.add_argument("--function-timeout", type=float, default=10.0, help="seconds per invocation (default: 10)")
     local.add_argument(
         "--data-dir",

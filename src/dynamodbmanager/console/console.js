@@ -5,6 +5,45 @@
 "use strict";
 
 (() => {
+  // ---- Invisible characters: shown, never obeyed. ----
+  // Controls, format characters (bidirectional overrides and isolates, zero-width marks), lone surrogates, and line
+  // and paragraph separators have no glyph of their own: "bidi-\u202egnp.exe" would read as "bidi-exe.png".
+
+  const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+  const codePoint = (char) => "U+" + char.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+
+  /** Text with each invisible character written as ⟨U+XXXX⟩, for where no markup can go (a tooltip). */
+  const shownText = (text) => String(text).replace(HIDDEN, (char) => `⟨${codePoint(char)}⟩`);
+
+  /** Nodes that show `text` with each invisible character as a marked ⟨U+XXXX⟩; the text itself is not changed. */
+  function shownNodes(text) {
+    const whole = String(text);
+    const nodes = [];
+    let at = 0;
+    for (const found of whole.matchAll(HIDDEN)) {
+      if (found.index > at) nodes.push(whole.slice(at, found.index));
+      const mark = document.createElement("span");
+      mark.className = "hidden-char";
+      mark.textContent = `⟨${codePoint(found[0])}⟩`;
+      mark.title = `An invisible character, ${codePoint(found[0])}, shown by its code point`;
+      nodes.push(mark);
+      at = found.index + found[0].length;
+    }
+    if (at < whole.length) nodes.push(whole.slice(at));
+    return nodes;
+  }
+
+  /** Put `text` in `element` as its only content, invisible characters shown. */
+  const show = (element, text) => element.replaceChildren(...shownNodes(text));
+
+  /** An invisible character as JSON escapes (one per UTF-16 unit): the same string, visible in the editor. */
+  const jsonEscape = (char) =>
+    [...Array(char.length).keys()].map((i) => "\\u" + char.charCodeAt(i).toString(16).padStart(4, "0")).join("");
+
+  /** JSON text of a string, a boolean or null; a string's invisible characters escaped. */
+  const jsonText = (value) =>
+    typeof value === "string" ? JSON.stringify(value).replace(HIDDEN, jsonEscape) : JSON.stringify(value);
+
   // ---- Exact JSON: objects as Maps (the API's key order), numbers as their JSON text. ----
 
   /** A JSON number kept as the text the API wrote, never rounded through a float. */
@@ -90,7 +129,7 @@
     if (value instanceof Map) {
       if (value.size === 0) return "{}";
       const members = [...value].map(
-        ([key, member]) => JSON.stringify(key) + (compact ? ":" : ": ") + stringifyExact(member, compact, inner),
+        ([key, member]) => jsonText(key) + (compact ? ":" : ": ") + stringifyExact(member, compact, inner),
       );
       return "{" + open + members.join(separator) + close + "}";
     }
@@ -98,7 +137,7 @@
       if (value.length === 0) return "[]";
       return "[" + open + value.map((member) => stringifyExact(member, compact, inner)).join(separator) + close + "]";
     }
-    return JSON.stringify(value);
+    return jsonText(value);
   }
 
   /** How a value reads in a table cell: strings bare, everything else as compact JSON. */
@@ -400,7 +439,7 @@
   // ---- Messages. ----
 
   function say(text, kind = "ok") {
-    ui.messageText.textContent = text;
+    show(ui.messageText, text);
     ui.message.dataset.kind = kind;
     ui.message.hidden = false;
   }
@@ -420,7 +459,7 @@
 
   /** Ask a yes/no question in the page's dialog; resolves true for the confirming button. */
   function ask(text, okLabel) {
-    ui.confirmText.textContent = text;
+    show(ui.confirmText, text);
     ui.confirmOk.textContent = okLabel;
     return new Promise((resolve) => {
       const done = (answer) => {
@@ -484,7 +523,7 @@
       ...columns.map((name) => {
         const th = document.createElement("th");
         th.scope = "col";
-        th.textContent = name === VERSION ? "version" : name;
+        show(th, name === VERSION ? "version" : name);
         return th;
       }),
     );
@@ -501,8 +540,8 @@
             const open = document.createElement("button");
             open.type = "button";
             open.className = "link";
-            open.textContent = id;
-            open.title = `Open ${id}`;
+            show(open, id); // the id as it is, every character of it in sight
+            open.title = `Open ${shownText(id)}`;
             open.addEventListener("click", () => openItem(id));
             cell.append(open);
           } else if (item.has(name)) {
@@ -510,11 +549,11 @@
             const kind = typeOf(value);
             const text = document.createElement("span");
             text.className = "value";
-            text.textContent = typedCellText(value);
+            show(text, typedCellText(value));
             // The version is the service's own number: its type says nothing.
             if (name !== VERSION) cell.append(typeBadge(kind));
             cell.append(text);
-            cell.title = name === VERSION ? text.textContent : `${kind} · ${text.textContent}`;
+            cell.title = name === VERSION ? text.textContent : `${kind} · ${shownText(typedCellText(value))}`;
             cell.dataset.type = kind;
             if (kind === "N") cell.classList.add("number");
           } else {
@@ -616,8 +655,8 @@
     state.mode = mode;
     state.pristine = textOf(state.loaded, state.view);
     state.pending = null;
-    ui.editorTitle.textContent = title;
-    ui.editorMeta.textContent = meta;
+    show(ui.editorTitle, title);
+    show(ui.editorMeta, meta);
     ui.json.value = state.pristine;
     ui.conflict.hidden = true;
     ui.duplicate.disabled = mode !== "edit";
@@ -687,7 +726,7 @@
         const entry = document.createElement("li");
         entry.dataset.name = name;
         const label = document.createElement("code");
-        label.textContent = name;
+        show(label, name);
         entry.append(typeBadge(typeOf(value)), label);
         return entry;
       }),
@@ -739,11 +778,13 @@
 
   function conflictWith(action) {
     state.pending = action;
-    ui.conflictText.textContent =
+    show(
+      ui.conflictText,
       `Someone else changed “${state.id}” after you opened version ${state.etag}. ` +
-      (action === "save"
-        ? "Reload it to see their version (your edits are lost), or overwrite it with yours."
-        : "Reload it to see their version, or delete it anyway.");
+        (action === "save"
+          ? "Reload it to see their version (your edits are lost), or overwrite it with yours."
+          : "Reload it to see their version, or delete it anyway."),
+    );
     ui.conflictOverwrite.textContent = action === "save" ? "Overwrite with mine" : "Delete anyway";
     ui.conflict.hidden = false;
     ui.conflictOverwrite.focus();

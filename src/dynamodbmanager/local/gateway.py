@@ -2,7 +2,8 @@
 
 It mirrors a REST API with a ``{proxy+}`` resource under one stage, served both bare and under the stage
 prefix, with API Gateway's own answers where the function is never reached (403 without the API key,
-413 over the payload limit, 502 when the function fails).
+413 over the payload limit, 502 when the function fails). Each request is logged once, by the gateway, as
+API Gateway's access log does: method, path, status, latency and the correlation id the function answered with.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import time
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -35,6 +37,8 @@ PUBLIC_ROUTES = frozenset({("/health", "GET"), ("/console", "GET"), ("/console/{
 #: Characters a path keeps as they are; ``%`` too, so the client's own escapes stay as sent.
 _PATH_SAFE = "/%:@!$&'()*+,;="
 log = logging.getLogger("dynamodbmanager.local")
+#: One line per request; its own logger, so that a developer can silence or route it alone.
+access_log = logging.getLogger("dynamodbmanager.local.access")
 
 
 def _resource_matches(resource: str, path: str) -> bool:
@@ -60,6 +64,12 @@ def _raw_path(request: Request) -> str:
     # WSGI carries the request line's bytes as latin-1 text; bytes a client sent unescaped are escaped here.
     path = quote(target.encode("latin-1", "replace"), safe=_PATH_SAFE)
     return path if path.startswith("/") else f"/{path}"
+
+
+def _target(request: Request) -> str:
+    """The path and query as the client sent them, for the access log."""
+    query = request.query_string.decode("latin-1")
+    return _raw_path(request) + (f"?{query}" if query else "")
 
 
 def _read_bounded(stream: IO[bytes], limit: int) -> bytes | None:
@@ -110,8 +120,18 @@ class LocalGateway:
         return self.api_key is not None and method != "OPTIONS" and not public
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
         request = Request(environ)
         response = self.respond(request)
+        access_log.info(
+            "%s %s %d %.1f ms correlation_id=%s",
+            request.method,
+            _target(request),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            # The function's answer names it; an answer of the gateway's own has none.
+            response.headers.get("X-Correlation-Id", "-"),
+        )
         return response(environ, start_response)
 
     def host_allowed(self, host: str) -> bool:
@@ -153,7 +173,7 @@ class LocalGateway:
         try:
             result = self.invoker.invoke(event)
         except InvocationError as exc:
-            log.error("invocation failed: %s", exc)
+            log.error("invocation failed: %s (request id %s)", exc, event["requestContext"]["requestId"])
             return _gateway_error(502, "Internal server error")
         return self._to_response(result, request.method)
 

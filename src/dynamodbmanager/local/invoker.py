@@ -1,7 +1,9 @@
 """Runs the function from the unpacked zip in worker processes, one invocation at a time per worker, as Lambda does.
 
 A worker is a warm execution environment: its first invocation pays the cold start, the next ones reuse
-it. A worker that crashes or runs past the function's timeout is killed and replaced.
+it. A worker that crashes or runs past the function's timeout is killed and replaced. What the function writes
+on stdout and stderr (its logs, its EMF metrics) goes to the terminal as it is, or line by line to a
+:data:`FunctionOutput` the stack gives, as Lambda ships each line to CloudWatch.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 _HEADER = struct.Struct("!I")
+#: Longest line handed on at once; a longer one arrives in pieces, so a runaway print cannot exhaust memory.
+MAX_LINE_BYTES = 256 * 1024
+#: Receives each line the function writes (newline included) with the name of its stream, "stdout" or "stderr".
+FunctionOutput = Callable[[str, bytes], None]
 RUNTIME_SCRIPT = Path(__file__).with_name("runtime.py")
 #: Packages the Lambda Python runtime provides; everything else must come from the zip.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
@@ -61,19 +68,58 @@ def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
     return data
 
 
+def _forward(stream: IO[bytes], name: str, output: FunctionOutput) -> None:
+    """Hand each line of ``stream`` to ``output`` until the worker closes it; a failing ``output`` loses one line only.
+
+    The pipe must be drained whatever happens: a full one would block the function in its next print.
+    """
+    with stream:
+        for line in iter(lambda: stream.readline(MAX_LINE_BYTES), b""):
+            try:
+                output(name, line)
+            except Exception:
+                log.exception("the function's %s line could not be logged", name)
+
+
 class Worker:
     """One execution environment: a ``runtime.py`` process fed through a pair of pipes."""
 
-    def __init__(self, code_dir: Path, libraries: Path, env: dict[str, str], handler: str, timeout: float) -> None:
+    def __init__(
+        self,
+        code_dir: Path,
+        libraries: Path,
+        env: dict[str, str],
+        handler: str,
+        timeout: float,
+        *,
+        output: FunctionOutput | None = None,
+    ) -> None:
         self.timeout = timeout
         to_worker_read, self._to_worker = os.pipe()
         self._from_worker, from_worker_write = os.pipe()
         argv = [sys.executable, "-S", "-P", str(RUNTIME_SCRIPT), str(to_worker_read), str(from_worker_write)]
         argv += [handler, str(int(timeout * 1000))]
-        worker_env = {**env, "PYTHONPATH": f"{code_dir}{os.pathsep}{libraries}", "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(argv, env=worker_env, pass_fds=(to_worker_read, from_worker_write))
+        worker_env = {
+            **env,
+            "PYTHONPATH": f"{code_dir}{os.pathsep}{libraries}",
+            "PYTHONUNBUFFERED": "1",
+            # Lambda's runtime writes UTF-8 whatever the locale of the machine running this one.
+            "PYTHONIOENCODING": "utf-8",
+        }
+        piped = subprocess.PIPE if output is not None else None
+        self.process = subprocess.Popen(
+            argv, env=worker_env, pass_fds=(to_worker_read, from_worker_write), stdout=piped, stderr=piped
+        )
         os.close(to_worker_read)
         os.close(from_worker_write)
+        self._forwarders: list[threading.Thread] = []
+        if output is not None:
+            for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr)):
+                assert stream is not None
+                thread = threading.Thread(target=_forward, args=(stream, name, output), name=f"function-{name}")
+                thread.daemon = True
+                thread.start()
+                self._forwarders.append(thread)
         started = time.perf_counter()
         ready = self._receive(time.monotonic() + max(timeout, 30.0))
         if not ready.get("ready"):
@@ -122,10 +168,16 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        # Its last lines reach the log before the stack closes the log.
+        for thread in self._forwarders:
+            thread.join(timeout=2)
 
 
 class Invoker:
-    """A pool of up to ``concurrency`` warm workers, grown on demand like Lambda's concurrency."""
+    """A pool of up to ``concurrency`` warm workers, grown on demand like Lambda's concurrency.
+
+    The workers' stdout and stderr are this process's, unless ``output`` takes them a line at a time.
+    """
 
     def __init__(
         self,
@@ -136,8 +188,10 @@ class Invoker:
         handler: str = "dynamodbmanager.handler.lambda_handler",
         timeout: float = 10.0,
         concurrency: int = 4,
+        output: FunctionOutput | None = None,
     ) -> None:
         self._spawn_args = (code_dir, libraries, env, handler, timeout)
+        self._output = output
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(concurrency)
         self._all: set[Worker] = set()
@@ -151,7 +205,7 @@ class Invoker:
             return worker.init_ms
 
     def _spawn(self) -> Worker:
-        worker = Worker(*self._spawn_args)
+        worker = Worker(*self._spawn_args, output=self._output)
         with self._lock:
             self._all.add(worker)
         log.info("function cold start: %.0f ms", worker.init_ms)
