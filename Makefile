@@ -23,8 +23,9 @@ $(BIN)/dynamodbmanager: pyproject.toml
 
 venv: $(BIN)/dynamodbmanager ## Create the virtual environment and install the package with its dev tools
 
-run: venv build ## Start the local stack on http://127.0.0.1:$(PORT); DATA=DIR keeps its data in DIR across restarts
-	$(BIN)/dynamodbmanager local --port $(PORT) --zip dist/lambda.zip $(if $(DATA),--data-dir "$(DATA)")
+run: venv build ## Start the local stack on http://127.0.0.1:$(PORT); DATA=DIR keeps data, TABLE_DEFINITION=FILE sets the design
+	$(BIN)/dynamodbmanager local --port $(PORT) --zip dist/lambda.zip $(if $(DATA),--data-dir "$(DATA)") \
+		$(if $(TABLE_DEFINITION),--table-definition "$(TABLE_DEFINITION)")
 
 # RUNTIME_PYTHON=/path/to/python3.13 compiles the zip's bytecode with the Lambda runtime's Python when the
 # virtualenv's is another version (bytecode of any other version is ignored by the runtime).
@@ -53,14 +54,14 @@ bench: venv build ## Measure cold start, per-request time, end-to-end throughput
 deploy: build ## Plan and apply the Terraform for ENV (dev|prod) on AWS: make deploy ENV=dev
 	scripts/deploy $(ENV)
 
-destroy: ## Destroy the Terraform stack of ENV on AWS: make destroy ENV=dev
+destroy: ## Destroy the Terraform stack of ENV on AWS (refused while its table is protected): make destroy ENV=dev
 	scripts/destroy $(ENV)
 
 deploy-local: build ## Apply the Terraform to a running local emulator (EMULATOR_URL=http://127.0.0.1:PORT)
 	scripts/deploy-local
 
-pipeline-local: venv ## Rehearse the Jenkins pipeline's stages, in order, against the local emulator
-	scripts/pipeline-local
+pipeline-local: venv ## Rehearse the Jenkins pipeline's stages against the local emulator; ARTIFACTS=DIR keeps what it archives
+	scripts/pipeline-local $(if $(ARTIFACTS),--artifacts "$(ARTIFACTS)")
 
 smoke: ## Call a deployed API with the payloads/ files and the REST routes: make smoke URL=... API_KEY=...
 	$(BIN)/python scripts/smoke.py --url "$(URL)" --api-key "$(API_KEY)"

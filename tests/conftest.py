@@ -68,7 +68,6 @@ def start_stack(
     env: dict[str, str] | None = None,
 ) -> RunningStack:
     """Run the real ``dynamodbmanager local`` command on a free port against ``emulator`` (``env`` added)."""
-    emulator.ensure_table(table_name)
     port = free_port()
     argv = [sys.executable, "-m", "dynamodbmanager.cli", "local", "--port", str(port), "--zip", str(lambda_zip)]
     argv += ["--emulator-url", emulator.url, "--table", table_name, *extra]

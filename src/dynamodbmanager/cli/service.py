@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from dynamodbmanager.cli.output import API_KEY_VARIABLE, DEFAULT_URL, URL_VARIABLE
 from dynamodbmanager.local.events import DEFAULT_STAGE, STAGE_NAME_PATTERN
+from dynamodbmanager.schema import DEFAULT_DEFINITION_FILE, InvalidDefinition
 
 #: The choices of ``local --log-format``, as :data:`dynamodbmanager.local.stack.LOG_FORMATS` (which needs werkzeug).
 LOG_FORMATS = ("text", "json")
@@ -40,6 +41,7 @@ def _local(args: argparse.Namespace) -> int:
     config = StackConfig(
         zip_path=Path(args.zip),
         port=args.port,
+        table_definition=Path(args.table_definition),
         table_name=args.table,
         stage=args.stage,
         emulator_url=args.emulator_url,
@@ -51,7 +53,11 @@ def _local(args: argparse.Namespace) -> int:
         function_timeout=args.function_timeout,
         data_dir=Path(args.data_dir) if args.data_dir is not None else None,
     )
-    stack = LocalStack(config)
+    try:
+        stack = LocalStack(config)
+    except (OSError, InvalidDefinition) as exc:
+        print(f"error: the table definition {args.table_definition}: {exc}", file=sys.stderr)
+        return 2
 
     def stop(_signum: int, _frame: object) -> NoReturn:
         raise KeyboardInterrupt
@@ -77,7 +83,8 @@ def _local(args: argparse.Namespace) -> int:
     shown = "a line per request, warnings and errors" if args.log_format == "text" else "the function's JSON lines"
     print(
         f"dynamodbmanager is running on {stack.url} (also under {stack.url}/{config.stage}/)\n"
-        f"  DynamoDB emulator: {stack.emulator_url}  table: {config.table_name}  data: {data}\n"
+        f"  DynamoDB emulator: {stack.emulator_url}  table: {stack.table_name}  data: {data}\n"
+        f"  key: {stack.shape.describe()}\n"
         f"  function cold start: {stack.cold_start_ms:.0f} ms\n"
         f"  log: {shown} here; every line in full in {stack.log_path}{kept}\n"
         f"  try: curl -X POST{key} --data @payloads/create.json {stack.url}/dynamodbmanager\n"
@@ -153,7 +160,14 @@ def register(commands: Any) -> None:
     )
     local.add_argument("--port", type=int, default=3000, help="gateway port on 127.0.0.1 (default: 3000)")
     local.add_argument("--zip", default="dist/lambda.zip", help="the deployment package (default: dist/lambda.zip)")
-    local.add_argument("--table", default="anything", help="table name (default: anything)")
+    local.add_argument(
+        "--table-definition",
+        metavar="FILE",
+        default=str(DEFAULT_DEFINITION_FILE),
+        help="the table's design as CreateTable JSON (what `aws dynamodb create-table --cli-input-json` takes): "
+        "its key, sort key and indexes (default: the shipped anything.json, key id)",
+    )
+    local.add_argument("--table", help="table name (default: the definition's TableName)")
     local.add_argument(
         "--stage",
         type=_stage_name,

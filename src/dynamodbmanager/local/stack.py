@@ -31,7 +31,13 @@ from dynamodbmanager.local.events import DEFAULT_STAGE
 from dynamodbmanager.local.gateway import LocalGateway
 from dynamodbmanager.local.invoker import Invoker, runtime_libraries
 from dynamodbmanager.local.processes import LOOPBACK, port_is_free
-from dynamodbmanager.schema import idempotency_table_definition
+from dynamodbmanager.schema import (
+    DEFAULT_DEFINITION_FILE,
+    TableShape,
+    create_table_parameters,
+    idempotency_table_definition,
+    load_definition,
+)
 
 #: Settings of the function's DynamoDB client that a developer may set in the environment of ``local``.
 DYNAMODB_TUNING = ("DYNAMODB_CONNECT_TIMEOUT", "DYNAMODB_READ_TIMEOUT", "DYNAMODB_MAX_ATTEMPTS")
@@ -267,7 +273,9 @@ class StackConfig:
 
     zip_path: Path
     port: int = 3000
-    table_name: str = "anything"
+    #: The table's CreateTable definition; its TableName unless ``table_name`` says otherwise.
+    table_definition: Path = DEFAULT_DEFINITION_FILE
+    table_name: str | None = None
     region: str = "us-east-1"
     stage: str = DEFAULT_STAGE
     #: An emulator to use instead of starting one (e.g. one Terraform was applied to).
@@ -297,6 +305,9 @@ class LocalStack:
         self._log_file: LogFile | None = None
         self.invoker: Invoker | None = None
         self.server: BaseWSGIServer | None = None
+        self.definition = load_definition(config.table_definition)
+        self.shape = TableShape.from_definition(self.definition)
+        self.table_name: str = config.table_name or self.shape.table_name
 
     @property
     def url(self) -> str:
@@ -307,6 +318,10 @@ class LocalStack:
     def own_origins(self) -> str:
         """The origins the gateway itself is reached at, as a browser names them."""
         return f"http://{LOOPBACK}:{self.config.port},http://localhost:{self.config.port}"
+
+    def _table_parameters(self, table_name: str) -> dict[str, Any]:
+        """CreateTable parameters of the items table, from the definition file."""
+        return create_table_parameters(self.definition, table_name)
 
     def start(self) -> LocalStack:
         """Start everything, or raise after stopping what was started."""
@@ -319,14 +334,16 @@ class LocalStack:
             if config.emulator_url is None and config.data_dir is not None:
                 self._emulator = start_dynalite(config.data_dir, config.emulator_port, region=config.region)
                 emulator_url = self._emulator.url
-                self._emulator.ensure_table(config.table_name)
+                self._emulator.ensure_table(self.table_name, self._table_parameters)
             elif config.emulator_url is None:
                 self._emulator = start_emulator(config.emulator_port, region=config.region)
                 emulator_url = self._emulator.url
-                self._emulator.ensure_table(config.table_name)
+                self._emulator.ensure_table(self.table_name, self._table_parameters)
             else:
                 emulator_url = config.emulator_url
-                Emulator(port=int(emulator_url.rsplit(":", 1)[1]), region=config.region).ensure_table(config.table_name)
+                Emulator(port=int(emulator_url.rsplit(":", 1)[1]), region=config.region).ensure_table(
+                    self.table_name, self._table_parameters
+                )
             self.emulator_url = emulator_url
             # Opened once the emulator runs: a second stack on the same data directory stops before it, never
             # moving this one's log aside.
@@ -343,7 +360,8 @@ class LocalStack:
                 "AWS_REGION": config.region,
                 "AWS_DEFAULT_REGION": config.region,
                 "AWS_LAMBDA_FUNCTION_NAME": "dynamodbmanager_function",
-                "TABLE_NAME": config.table_name,
+                "TABLE_NAME": self.table_name,
+                "TABLE_SHAPE": self.shape.to_env(),
                 "IDEMPOTENCY_TABLE_NAME": DEFAULT_IDEMPOTENCY_TABLE_NAME,
                 "DYNAMODB_ENDPOINT_URL": emulator_url,
                 "LOG_LEVEL": config.log_level,
