@@ -16,13 +16,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import coldstart, endtoend, package, perrequest, scale
+from bench import coldstart, endtoend, package, partition, perrequest, scale
 from bench.functions import Functions, prepare
 from bench.report import Row, machine, render, save
 from bench.tables import SERVERS, ServerUnavailable, table_server
 from bench.workload import ROOT
 
-SECTIONS = ("cold", "warm", "e2e", "scale", "package")
+SECTIONS = ("cold", "warm", "e2e", "scale", "partition", "package")
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -40,6 +40,7 @@ class Plan:
     e2e_concurrency: int = 2
     scale_sizes: tuple[int, int] = (10_000, 100_000)
     scale_page_size: int = 1000
+    partitions: int = 100
 
 
 #: Enough of everything to prove the benchmark runs, in well under a minute; its figures mean little.
@@ -53,6 +54,7 @@ QUICK = Plan(
     e2e_repeats=1,
     scale_sizes=(200, 400),
     scale_page_size=100,
+    partitions=4,
 )
 
 
@@ -96,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             steps += [(f"e2e {server}", _e2e(functions, server, workdir, plan)) for server in SERVERS]
         if "scale" in only:
             steps.append(("scale", lambda: _scale(functions, workdir, plan)))
+        if "partition" in only:
+            steps.append(("partition", lambda: partition.measure(workdir, partitions=plan.partitions)))
         if "package" in only:
             steps.append(("package", lambda: package.measure(functions, ROOT / "dist" / "lambda.zip")))
         rows, raw, failed = _run(steps)
