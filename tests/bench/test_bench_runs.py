@@ -53,6 +53,7 @@ def test_every_section_has_rows_with_every_column(quick_run: tuple[str, dict[str
         "end to end (moto)",
         "end to end (dynalite)",
         "scale",
+        "partition",
         "package",
     }
     for row in document["rows"]:
@@ -109,6 +110,10 @@ def test_cold_init_compares_both_builds_with_the_baseline(quick_run: tuple[str, 
 
 def test_scale_lists_the_whole_table_at_both_sizes(quick_run: tuple[str, dict[str, Any]]) -> None:
     _, document = quick_run
+    partition = document["raw"]["partition"]
+    # A query reads its partition only; the scan reads every item to return the same ones.
+    assert partition["query"][0] == partition["scan"][0]
+    assert partition["query"][1] < partition["scan"][1]
     scale = document["raw"]["scale"]
     small, large = scale["results"]
     assert (small["items"], large["items"]) == tuple(document["plan"]["scale_sizes"])
