@@ -1,4 +1,6 @@
-"""A small client of the REST API (``/items``) for the command line and the data tools; standard library only.
+"""A small client of the API (``/items``, ``/table``, the RPC endpoint) for the command line and the data tools.
+
+Standard library only.
 
 Each thread keeps one HTTP/1.1 connection open, so a bulk import pays the TCP handshake once per worker,
 not once per item. Errors come back as :class:`ApiError` with the server's status, code and message
@@ -20,6 +22,8 @@ from dynamodbmanager.errors import BadRequest
 #: The header API Gateway checks the API key in.
 API_KEY_HEADER = "x-api-key"
 MERGE_PATCH_TYPE = "application/merge-patch+json"
+#: The RPC endpoint, where ``list`` scans an index or one segment of a parallel scan.
+RPC_PATH = "/dynamodbmanager"
 USER_AGENT = f"dynamodbmanager/{__version__}"
 
 
@@ -162,6 +166,17 @@ class ApiClient:
     def _if_match(version: int | None) -> dict[str, str]:
         return {} if version is None else {"If-Match": f'"{version}"'}
 
+    def table(self) -> Any:
+        """``GET /table``: the table's design, ``{"name", "key": [{"name", "type"}], "indexes": [...]}``."""
+        return self.request("GET", "/table").json()
+
+    def rpc(self, operation: str, payload: Mapping[str, Any], form: str | None = None) -> Reply:
+        """``POST /dynamodbmanager``: one RPC operation, in ``form`` (the item format by default)."""
+        body: dict[str, Any] = {"operation": operation, "payload": payload}
+        if (form or self.item_format) is not None:
+            body["format"] = form or self.item_format
+        return self.request("POST", RPC_PATH, body)
+
     def get(self, item_id: str) -> Reply:
         """``GET /items/{id}``."""
         return self.request("GET", self._item_path(item_id))
@@ -174,10 +189,16 @@ class ApiClient:
         self, item_id: str, item: Mapping[str, Any], *, if_match: int | None = None, create_only: bool = False
     ) -> Reply:
         """``PUT /items/{id}``: create or replace; ``if_match`` or ``create_only`` make it conditional."""
+        return self.put_at("/items/" + quote(item_id, safe=""), item, if_match=if_match, create_only=create_only)
+
+    def put_at(
+        self, path: str, item: Mapping[str, Any], *, if_match: int | None = None, create_only: bool = False
+    ) -> Reply:
+        """``PUT`` at an item's path (``/items/{pk}`` or ``/items/{pk}/{sk}``, segments percent-encoded)."""
         headers = self._if_match(if_match)
         if create_only:
             headers["If-None-Match"] = "*"
-        return self.request("PUT", self._item_path(item_id), item, headers=headers)
+        return self.request("PUT", path + self._query(), item, headers=headers)
 
     def patch(self, item_id: str, patch: Mapping[str, Any], *, if_match: int | None = None) -> Reply:
         """``PATCH /items/{id}`` with a JSON Merge Patch (``null`` removes an attribute)."""

@@ -24,6 +24,7 @@ from dynamodbmanager.datatools.formats import (
     read_csv,
     read_dynamodb_json,
     read_jsonl,
+    read_records,
 )
 from dynamodbmanager.datatools.import_ import check_item, check_typed_item
 from dynamodbmanager.datatools.progress import Progress
@@ -34,9 +35,11 @@ from dynamodbmanager.datatools.sources import (
     input_files,
     open_input,
 )
-from dynamodbmanager.datatools.typed import LossyValue, canonical_item
+from dynamodbmanager.datatools.typed import LossyValue, canonical_item, describe_key
 from dynamodbmanager.jsoncodec import loads
+from dynamodbmanager.schema import KeyAttribute, TableShape
 from dynamodbmanager.store.attributes import deserialize, serialize
+from dynamodbmanager.store.keys import Keys
 from tests.strategies import items as item_strategy
 from tests.strategies import names, numbers, text, values
 
@@ -374,10 +377,10 @@ def test_a_plain_export_refuses_what_it_cannot_keep(
         writer.write({"id": {"S": "k-1"}, name: value})
     writer.abort()
     message = str(refused.value)
-    assert f"item 'k-1': attribute '{attribute}' is {what}, which {fmt} cannot keep" in message
+    assert f"item id 'k-1': attribute '{attribute}' is {what}, which {fmt} cannot keep" in message
     assert "--format dynamodb-json" in message
     assert "--allow-lossy" in message
-    assert (refused.value.key, refused.value.attribute) == ("k-1", attribute)
+    assert (refused.value.key, refused.value.attribute) == ("id 'k-1'", attribute)
 
 
 def test_allow_lossy_writes_sets_as_sorted_lists_and_binary_as_base64(tmp_path: Path) -> None:
@@ -408,3 +411,61 @@ def test_numbers_from_dynamodb_round_trip_exactly_in_the_plain_formats(tmp_path:
     assert {name: Decimal(value["N"]) for name, value in back.items() if name != "id"} == {
         f"n{i}": Decimal(text) for i, text in enumerate(numbers_in)
     }
+
+
+# Any table design: the table's key leads every line and every CSV row, partition then sort.
+
+#: The single-table design's key (PK, SK strings) and one keyed by a number and binary.
+SINGLE_TABLE = TableShape("shop", KeyAttribute("PK", "S"), KeyAttribute("SK", "S"))
+READINGS = TableShape("readings", KeyAttribute("sensor", "N"), KeyAttribute("at", "B"))
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "dynamodb-json"])
+def test_every_format_puts_the_tables_key_first_then_the_rest_sorted(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"out.{fmt}"
+    writer = open_output(str(target), fmt, shape=SINGLE_TABLE)
+    writer.write(
+        {"a": {"N": "1"}, "SK": {"S": "ORDER#1"}, "Z": {"S": "z"}, "PK": {"S": "CUSTOMER#1"}, "id": {"S": "x"}}
+    )
+    writer.close()
+    text = target.read_bytes().decode()
+    if fmt == "jsonl":
+        assert text == '{"PK":"CUSTOMER#1","SK":"ORDER#1","Z":"z","a":1,"id":"x"}\n'
+    elif fmt == "csv":
+        assert text == "PK,SK,Z,a,id\r\nCUSTOMER#1,ORDER#1,z,1,x\r\n"
+    else:
+        assert text == (
+            '{"Item":{"PK":{"S":"CUSTOMER#1"},"SK":{"S":"ORDER#1"},"Z":{"S":"z"},"a":{"N":"1"},"id":{"S":"x"}}}\n'
+        )
+
+
+def test_string_key_columns_are_plain_text_and_number_keys_read_back_as_numbers(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    shape = TableShape("t", KeyAttribute("PK", "S"), KeyAttribute("rank", "N"))
+    writer = open_output(str(target), "csv", shape=shape)
+    writer.write({"PK": {"S": "42"}, "rank": {"N": "7"}, "note": {"S": "123"}})
+    writer.close()
+    assert target.read_bytes() == b'PK,rank,note\r\n42,7,"""123"""\r\n'
+    (record,) = read_records(io.BytesIO(target.read_bytes()), "csv", shape=shape)
+    assert record.item == {"PK": "42", "rank": 7, "note": "123"}
+    assert check_item(record.item, Keys(shape)) == {"PK": {"S": "42"}, "rank": {"N": "7"}, "note": {"S": "123"}}
+
+
+def test_an_empty_export_of_a_composite_table_has_its_key_as_the_csv_header(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    open_output(str(target), "csv", shape=SINGLE_TABLE).close()
+    assert target.read_bytes() == b"PK,SK\r\n"
+
+
+def test_a_lossy_value_names_the_item_by_its_whole_key(tmp_path: Path) -> None:
+    writer = open_output(str(tmp_path / "out.jsonl"), "jsonl", shape=READINGS)
+    with pytest.raises(LossyValue, match=r"^item sensor '12', at 'AAH/': attribute 'at' is binary \(B\)"):
+        writer.write({"sensor": {"N": "12"}, "at": {"B": b"\x00\x01\xff"}})
+    writer.abort()
+    # The API's base64 text names it the same way as a scan's bytes.
+    assert describe_key({"sensor": {"N": "12"}, "at": {"B": "AAH/"}}, READINGS.key) == "sensor '12', at 'AAH/'"
+
+
+def test_number_and_binary_keys_lead_a_dynamodb_json_line() -> None:
+    line = dump_typed_item({"v": {"N": "1.5"}, "at": {"B": b"\x00"}, "sensor": {"N": "12"}}, READINGS.key_names)
+    assert line == '{"Item":{"sensor":{"N":"12"},"at":{"B":"AA=="},"v":{"N":"1.5"}}}'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -15,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodbmanager.client import ApiClient, ApiError, Unreachable
+from dynamodbmanager.cli.output import visible
+from dynamodbmanager.client import ApiClient, ApiError, Reply, Unreachable
 from dynamodbmanager.datatools.import_ import (
     Acknowledged,
     ApiTarget,
@@ -31,25 +33,34 @@ from dynamodbmanager.datatools.import_ import (
 from dynamodbmanager.datatools.progress import Progress
 from dynamodbmanager.datatools.retry import retried
 from dynamodbmanager.errors import ServiceError
+from dynamodbmanager.schema import DEFAULT_SHAPE, KeyAttribute, TableShape
 from dynamodbmanager.store.attributes import deserialize
+from dynamodbmanager.store.keys import Keys
 
 
 class MemoryTarget:
-    """Stores items in a dict; counts every write; can fail after a number of items, like a dying server."""
+    """Stores items in a dict by key (the id alone, or a tuple); counts every write; can fail like a dying server."""
 
     name = "memory"
 
-    def __init__(self, fail_after: int | None = None, refuse: frozenset[str] = frozenset()) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
-        self.typed: dict[str, dict[str, Any]] = {}
-        self.writes: list[str] = []
+    def __init__(
+        self, fail_after: int | None = None, refuse: frozenset[Any] = frozenset(), shape: TableShape = DEFAULT_SHAPE
+    ) -> None:
+        self.items: dict[Any, dict[str, Any]] = {}
+        self.typed: dict[Any, dict[str, Any]] = {}
+        self.writes: list[Any] = []
         self.batches: list[list[int]] = []
         self.fail_after = fail_after
         self.refuse = refuse
+        self.shape = shape
         self._lock = threading.Lock()
 
-    def check(self) -> None:
-        pass
+    def check(self) -> TableShape:
+        return self.shape
+
+    def key(self, item: dict[str, Any]) -> Any:
+        values = tuple(next(iter(item[name].values())) for name in self.shape.key_names)
+        return values[0] if len(values) == 1 else values
 
     def prepare(self, typed: dict[str, Any]) -> dict[str, Any]:
         return typed
@@ -61,7 +72,7 @@ class MemoryTarget:
             for done, (item, line) in enumerate(zip(prepared, lines, strict=True)):
                 if self.fail_after is not None and len(self.writes) >= self.fail_after:
                     raise TargetUnavailable("the target went away", written=done)
-                item_id = item["id"]["S"]
+                item_id = self.key(item)
                 if item_id in self.refuse:
                     refused.append((line, "refused"))
                     continue
@@ -106,8 +117,8 @@ def test_bad_lines_are_reported_by_number_and_leave_the_import_incomplete(tmp_pa
     assert summary.stopped is None
     assert set(target.items) == {"a", "b"}
     assert "line 2: not imported: The line is not valid JSON" in output
-    assert "line 3: not imported: The item has no 'id'." in output
-    assert "line 4: not imported: The key attribute 'id' must be a string." in output
+    assert "line 3: not imported: The item has no 'id', the table's partition key (a string)." in output
+    assert "line 4: not imported: The key attribute 'id' must be a string, not a number." in output
     assert "line 5: not imported: The item is 410" in output
     assert "400 KB" in output
     assert "line 7: not imported: NaN is not a valid JSON number" in output
@@ -117,7 +128,7 @@ def test_bad_lines_are_reported_by_number_and_leave_the_import_incomplete(tmp_pa
     write_lines(source, ['{"id": "a"}', *(json.dumps({"id": f"fixed-{n}"}) for n in range(2, 6)), *lines[5:6], "{}"])
     summary, output = run(source, target, resume=True)
     assert (summary.written, summary.skipped, summary.resumed_after) == (4, 1, 1)
-    assert "line 7: not imported: The item has no 'id'." in output
+    assert "line 7: not imported: The item has no 'id', the table's partition key (a string)." in output
     assert target.writes == ["a", "b", "fixed-2", "fixed-3", "fixed-4", "fixed-5"]
 
 
@@ -148,7 +159,7 @@ def test_items_the_target_refuses_are_reported_with_their_line(tmp_path: Path) -
     source = write_lines(tmp_path / "in.jsonl", numbered(5))
     summary, output = run(source, MemoryTarget(refuse=frozenset({"i3"})))
     assert (summary.written, summary.skipped, summary.complete) == (4, 1, False)
-    assert "line 3: not imported: refused" in output
+    assert "line 3: not imported: item id 'i3': refused" in output
     state = json.loads(checkpoint_path(source).read_text())
     assert (state["line"], state["beyond"]) == (2, [[4, 5]])
 
@@ -337,7 +348,7 @@ def test_dynamodb_json_lines_dynamodb_would_refuse_are_reported(tmp_path: Path) 
     summary, output = run(source, MemoryTarget(), fmt="dynamodb-json")
     assert (summary.written, summary.skipped, summary.complete) == (1, 5, False)
     assert "line 2: not imported: The item.ss must be a non-empty list" in output
-    assert "line 3: not imported: The key attribute 'id' must be typed" in output
+    assert 'line 3: not imported: The key attribute \'id\' must be typed {"S": "..."}, not N.' in output
     assert "line 4: not imported: The line is not a DynamoDB JSON item" in output
     assert "line 5: not imported: The item.b must be binary as standard base64" in output
     assert "line 6: not imported: The item.n has a number with more than DynamoDB's 38 significant digits." in output
@@ -362,7 +373,10 @@ def test_a_directory_in_aws_export_layout_is_imported_file_by_file(tmp_path: Pat
     summary, output = run(root, target, fmt=None, batch_size=2, concurrency=1)
     assert (summary.written, summary.skipped) == (6, 1)
     assert target.writes == ["a0", "a1", "a2", "b0", "b2", "every-type"]
-    assert "line 2 of AWSDynamoDBexport/01700000000000-abcdef01/data/b.json.gz: not imported: refused" in output
+    assert (
+        "line 2 of AWSDynamoDBexport/01700000000000-abcdef01/data/b.json.gz: not imported: item id 'b1': refused"
+        in (output)
+    )
     state = json.loads(checkpoint_path(root).read_text())
     assert state["files"] == [
         "AWSDynamoDBexport/01700000000000-abcdef01/data/a.json.gz",
@@ -448,3 +462,161 @@ def test_the_targets_send_items_typed() -> None:
     direct = DirectTarget(object(), "table", None)
     assert direct.prepare(typed) == typed
     assert direct.prepare({"id": {"S": "a"}}) == {"id": {"S": "a"}, "_version": {"N": "1"}}
+
+
+# Any table design: the key is the target table's, partition and sort, each of its type.
+
+SINGLE_TABLE = TableShape("shop", KeyAttribute("PK", "S"), KeyAttribute("SK", "S"))
+READINGS = TableShape("readings", KeyAttribute("sensor", "N"), KeyAttribute("at", "B"))
+
+
+def test_composite_items_are_keyed_by_partition_and_sort_and_bad_keys_are_refused(tmp_path: Path) -> None:
+    lines = [
+        '{"PK": "c#1", "SK": "order#1", "n": 1}',
+        '{"PK": "c#1", "SK": "order#2", "n": 2}',
+        '{"PK": "c#1"}',
+        '{"PK": "c#1", "SK": 3}',
+        '{"SK": "order#1"}',
+        '{"PK": "c#1", "SK": "order#1", "n": 3}',
+        '{"PK": "c#1", "SK": ""}',
+    ]
+    source = write_lines(tmp_path / "in.jsonl", lines)
+    target = MemoryTarget(shape=SINGLE_TABLE, refuse=frozenset({("c#1", "order#2")}))
+    summary, output = run(source, target, concurrency=1)
+    assert (summary.written, summary.skipped) == (2, 5)
+    assert target.items == {("c#1", "order#1"): {"PK": "c#1", "SK": "order#1", "n": 3}}
+    # The repeated key starts a new batch: DynamoDB refuses a batch that names a key twice.
+    assert target.batches == [[1, 2], [6]]
+    assert "line 2: not imported: item PK 'c#1', SK 'order#2': refused" in output
+    assert "line 3: not imported: The item has no 'SK', the table's sort key (a string)." in output
+    assert "line 4: not imported: The key attribute 'SK' must be a string, not a number." in output
+    assert "line 5: not imported: The item has no 'PK', the table's partition key (a string)." in output
+    assert "line 7: not imported: The key attribute 'SK' must not be empty." in output
+
+
+def test_number_and_binary_keys_are_checked_by_type_and_equal_numbers_are_one_key(tmp_path: Path) -> None:
+    lines = [
+        item_line({"sensor": {"N": "12"}, "at": {"B": "AAE="}, "v": {"N": "1"}}),
+        item_line({"sensor": {"N": "12.0"}, "at": {"B": "AAE="}, "v": {"N": "2"}}),
+        item_line({"sensor": {"S": "12"}, "at": {"B": "AAE="}}),
+        item_line({"sensor": {"N": "12"}}),
+        item_line({"sensor": {"N": "12"}, "at": {"B": "AAI="}, "big": {"S": "x" * 1100}}),
+        item_line({"sensor": {"N": "12"}, "at": {"B": base64.b64encode(b"x" * 1025).decode()}}),
+    ]
+    source = write_lines(tmp_path / "in.json", lines)
+    target = MemoryTarget(shape=READINGS)
+    summary, output = run(source, target, fmt=None, concurrency=1)
+    assert (summary.written, summary.skipped) == (3, 3)
+    # 12 and 12.0 are one number, so one item: the later line's.
+    assert target.batches == [[1], [2, 5]]
+    assert target.typed[("12.0", b"\x00\x01")]["v"] == {"N": "2"}
+    assert 'line 3: not imported: The key attribute \'sensor\' must be typed {"N": "..."}, not S.' in output
+    assert "line 4: not imported: The item has no 'at', the table's sort key (binary)." in output
+    assert "line 6: not imported: The key attribute 'at' is longer than DynamoDB's 1024 bytes." in output
+
+
+def test_a_binary_key_has_no_plain_form(tmp_path: Path) -> None:
+    source = write_lines(tmp_path / "in.jsonl", ['{"sensor": 12, "at": "AAE="}', '{"sensor": "12", "at": "AAE="}'])
+    summary, output = run(source, MemoryTarget(shape=READINGS))
+    assert summary.skipped == 2
+    assert (
+        "line 1: not imported: The key attribute 'at' is binary, which plain JSON cannot hold: import DynamoDB JSON"
+        in (output)
+    )
+    assert "line 2: not imported: The key attribute 'sensor' must be a number, not a string." in output
+
+
+class RecordingClient(ApiClient):
+    """An API client that answers GET /table with a design and records every other request."""
+
+    def __init__(self, design: dict[str, Any]) -> None:
+        super().__init__("http://127.0.0.1:9", item_format="dynamodb")
+        self.design = design
+        self.sent: list[tuple[str, str, Any]] = []
+
+    def request(self, method: str, path: str, body: Any = None, **_: Any) -> Reply:
+        self.sent.append((method, path, body))
+        if path == "/table":
+            return Reply(200, {}, json.dumps(self.design))
+        return Reply(200, {}, "{}")
+
+
+def test_the_api_target_asks_the_design_once_and_puts_each_item_at_its_keys_path(tmp_path: Path) -> None:
+    design = {"name": "readings", "key": [{"name": "sensor", "type": "N"}, {"name": "at", "type": "B"}], "indexes": []}
+    client = RecordingClient(design)
+    lines = [
+        item_line({"sensor": {"N": "12"}, "at": {"B": "+/8="}, "_version": {"N": "4"}}),
+        item_line({"sensor": {"N": "-1.5"}, "at": {"B": "AA=="}}),
+    ]
+    summary, _ = run(write_lines(tmp_path / "in.json", lines), ApiTarget(client), fmt=None)
+    assert summary.complete
+    assert [(method, path) for method, path, _ in client.sent] == [
+        ("GET", "/table"),
+        ("PUT", "/items/12/-_8?format=dynamodb"),
+        ("PUT", "/items/-1.5/AA?format=dynamodb"),
+    ]
+    # The server sets versions: the file's is not sent.
+    assert client.sent[1][2] == {"sensor": {"N": "12"}, "at": {"B": b"\xfb\xff"}}
+
+
+def test_the_api_target_percent_encodes_string_keys_and_refuses_those_no_path_can_name(tmp_path: Path) -> None:
+    design = {"name": "shop", "key": [{"name": "PK", "type": "S"}, {"name": "SK", "type": "S"}]}
+    client = RecordingClient(design)
+    lines = ['{"PK": "c 1?", "SK": "ö#%"}', '{"PK": "a/b", "SK": "x"}', '{"PK": "a", "SK": ".."}']
+    summary, output = run(write_lines(tmp_path / "in.jsonl", lines), ApiTarget(client))
+    assert summary.skipped == 2
+    assert [path for _, path, _ in client.sent] == ["/table", "/items/c%201%3F/%C3%B6%23%25?format=dynamodb"]
+    assert "line 2: not imported: item PK 'a/b', SK 'x': The key attribute 'PK' cannot be a URL path segment" in output
+    assert "import it with --direct" in output
+    assert "line 3: not imported: item PK 'a', SK '..': The key attribute 'SK' cannot be a URL path segment" in output
+
+
+def test_an_api_that_cannot_describe_its_table_stops_the_import(tmp_path: Path) -> None:
+    source = write_lines(tmp_path / "in.jsonl", numbered(1))
+    with pytest.raises(ImportStopped, match="check --url") as stopped:
+        run(source, ApiTarget(RecordingClient({"name": "t", "key": []})))
+    assert stopped.value.usage
+
+
+class DescribingDynamoDB:
+    """DescribeTable of one table, as DynamoDB answers it (with what the shape does not need)."""
+
+    def describe_table(self, TableName: str) -> dict[str, Any]:
+        return {
+            "Table": {
+                "TableName": TableName,
+                "TableStatus": "ACTIVE",
+                "ItemCount": 3,
+                "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+                "AttributeDefinitions": [
+                    {"AttributeName": "PK", "AttributeType": "S"},
+                    {"AttributeName": "SK", "AttributeType": "S"},
+                    {"AttributeName": "GSI1PK", "AttributeType": "S"},
+                ],
+                "GlobalSecondaryIndexes": [
+                    {
+                        "IndexName": "GSI1",
+                        "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "KEYS_ONLY"},
+                        "IndexStatus": "ACTIVE",
+                    }
+                ],
+            }
+        }
+
+
+def test_the_direct_target_reads_the_key_from_describe_table() -> None:
+    shape = DirectTarget(DescribingDynamoDB(), "shop", None).check()
+    assert (shape.key_names, shape.key_schema()) == (("PK", "SK"), {"PK": "S", "SK": "S"})
+    assert shape.indexes["GSI1"].projection == "KEYS_ONLY"
+    assert Keys(shape).path({"PK": {"S": "a"}, "SK": {"S": "b"}}) == "/items/a/b"
+
+
+def test_keys_from_the_file_are_reported_escaped_when_the_command_asks(tmp_path: Path) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [json.dumps({"id": "\x1b]0;pwned\x07"})])
+    stream = io.StringIO()
+    progress = Progress("import", stream, tty=False, escape=visible)
+    summary = Importer(source, "jsonl", MemoryTarget(refuse=frozenset({"\x1b]0;pwned\x07"})), progress).run()
+    assert summary.skipped == 1
+    assert "\x1b" not in stream.getvalue()
+    assert "item id '\\x1b]0;pwned\\x07': refused" in stream.getvalue()

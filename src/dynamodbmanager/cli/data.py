@@ -1,4 +1,4 @@
-"""``dynamodbmanager export`` and ``import``: the whole table to a file and back, through the API or directly."""
+"""``dynamodbmanager export`` and ``import``: a table (or an index) to a file and back, through the API or directly."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dynamodbmanager.cli.output import Exit, api_client, api_options, fail
+from dynamodbmanager.cli.output import Exit, api_client, api_options, fail, visible
 from dynamodbmanager.config import DEFAULT_REGION, DEFAULT_TABLE_NAME
 from dynamodbmanager.datatools.dynamodb import BATCH_LIMIT
 from dynamodbmanager.datatools.formats import FORMATS, format_of, input_format_of
@@ -19,9 +20,14 @@ from dynamodbmanager.datatools.typed import LOSSLESS_FORMAT, typed_client
 if TYPE_CHECKING:
     from dynamodbmanager.client import ApiClient
     from dynamodbmanager.datatools.import_ import Importer, ImportSummary
+    from dynamodbmanager.schema import TableShape
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_PAGE_SIZE = 1000
+#: Segments of a direct export's parallel scan unless --segments says otherwise; through the API, one.
+DEFAULT_DIRECT_SEGMENTS = 4
+#: Each segment has a worker thread and a connection of its own, and up to three pages in memory.
+MAX_SEGMENTS = 64
 
 EXPORT_EXIT_CODES = (
     "exit status: 0 every item exported; 1 no such table (--direct); 2 usage, or an item holds a value the "
@@ -75,7 +81,7 @@ def _common_options() -> argparse.ArgumentParser:
 
 
 def _progress(label: str, args: argparse.Namespace) -> Progress:
-    return Progress(label, sys.stderr, enabled=not args.no_progress)
+    return Progress(label, sys.stderr, enabled=not args.no_progress, escape=visible)
 
 
 def _api_client(args: argparse.Namespace) -> ApiClient:
@@ -89,6 +95,82 @@ def _direct_client(args: argparse.Namespace, connections: int) -> Any:
     return make_client(args.endpoint_url, args.region, max_connections=connections)
 
 
+@dataclass
+class _Source:
+    """What an export reads: the table's shape, its pages, the item count when known, the API client to close."""
+
+    shape: TableShape
+    pages: Iterable[list[dict[str, Any]]]
+    total: int | None
+    client: ApiClient | None
+
+
+def _index_refused(shape: TableShape, args: argparse.Namespace) -> str | None:
+    """Why ``--index`` cannot be exported from a table of ``shape`` (no such index, a consistent global one)."""
+    from dynamodbmanager.datatools.shape import index_of
+
+    if args.index is None:
+        return None
+    try:
+        index = index_of(shape, args.index)
+    except LookupError as exc:
+        return str(exc)
+    if args.consistent and index.kind == "GSI":
+        return f"--consistent: {index.name} is a global index, which DynamoDB reads only eventually consistent"
+    return None
+
+
+def _direct_source(args: argparse.Namespace, segments: int) -> _Source | int:
+    """The pages of a parallel scan, the table's shape and item count from DescribeTable (an exit status if not)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from dynamodbmanager.datatools.dynamodb import scan_pages
+    from dynamodbmanager.datatools.shape import UnknownDesign, from_description
+
+    dynamodb = _direct_client(args, segments)
+    try:
+        table = dynamodb.describe_table(TableName=args.table)["Table"]
+        shape = from_description(table)
+    except ClientError as exc:
+        return fail(f"DynamoDB: {exc}", Exit.NOT_FOUND if "ResourceNotFound" in str(exc) else Exit.UNAVAILABLE)
+    except BotoCoreError as exc:
+        return fail(f"DynamoDB: {exc}", Exit.UNAVAILABLE)
+    except UnknownDesign as exc:
+        return fail(str(exc), Exit.USAGE)
+    if (refused := _index_refused(shape, args)) is not None:
+        return fail(refused, Exit.USAGE)
+    counted = table
+    if args.index is not None:
+        indexes = [*table.get("GlobalSecondaryIndexes", []), *table.get("LocalSecondaryIndexes", [])]
+        counted = next((entry for entry in indexes if entry.get("IndexName") == args.index), {})
+    pages = scan_pages(
+        dynamodb, args.table, segments=segments, page_size=args.page_size, consistent=args.consistent, index=args.index
+    )
+    return _Source(shape, pages, int(counted.get("ItemCount", 0)) or None, None)
+
+
+def _api_source(args: argparse.Namespace, segments: int) -> _Source | int:
+    """The pages through the API, and the table's shape from ``GET /table`` (an exit status if not)."""
+    from dynamodbmanager.client import ApiError, Unreachable
+    from dynamodbmanager.datatools.export import api_pages
+    from dynamodbmanager.datatools.shape import UnknownDesign, api_shape
+
+    client = _api_client(args)
+    try:
+        shape = api_shape(client)
+    except (ApiError, UnknownDesign) as exc:
+        client.close()
+        status = Exit.UNAVAILABLE if isinstance(exc, ApiError) and exc.status >= 500 else Exit.USAGE
+        return fail(f"GET /table: {exc}; check --url", status)
+    except Unreachable as exc:
+        client.close()
+        return fail(str(exc), Exit.UNAVAILABLE)
+    if (refused := _index_refused(shape, args)) is not None:
+        client.close()
+        return fail(refused, Exit.USAGE)
+    return _Source(shape, api_pages(client, args.page_size, segments=segments, index=args.index), None, client)
+
+
 def _export(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -97,30 +179,17 @@ def _export(args: argparse.Namespace) -> int:
     from dynamodbmanager.datatools.typed import LossyValue
 
     fmt = format_of(args.to, args.format)
-    total: int | None = None
-    client = None
-    pages: Iterable[list[dict[str, Any]]]
-    if args.direct:
-        from dynamodbmanager.datatools.dynamodb import scan_pages
-
-        dynamodb = _direct_client(args, args.segments)
-        try:
-            total = int(dynamodb.describe_table(TableName=args.table)["Table"].get("ItemCount", 0)) or None
-        except ClientError as exc:
-            return fail(f"DynamoDB: {exc}", Exit.NOT_FOUND if "ResourceNotFound" in str(exc) else Exit.UNAVAILABLE)
-        except BotoCoreError as exc:
-            return fail(f"DynamoDB: {exc}", Exit.UNAVAILABLE)
-        pages = scan_pages(
-            dynamodb, args.table, segments=args.segments, page_size=args.page_size, consistent=args.consistent
-        )
-    else:
-        from dynamodbmanager.datatools.export import api_pages
-
-        client = _api_client(args)
-        pages = api_pages(client, args.page_size)
+    segments = args.segments if args.segments is not None else (DEFAULT_DIRECT_SEGMENTS if args.direct else 1)
+    if not 1 <= segments <= MAX_SEGMENTS:
+        return fail(f"--segments must be from 1 to {MAX_SEGMENTS} (a worker and a connection each)", Exit.USAGE)
+    source = _direct_source(args, segments) if args.direct else _api_source(args, segments)
+    if isinstance(source, int):
+        return source
     progress = _progress("export", args)
     try:
-        summary = export_items(pages, args.to, fmt, progress, total, allow_lossy=args.allow_lossy)
+        summary = export_items(
+            source.pages, args.to, fmt, progress, source.total, shape=source.shape, allow_lossy=args.allow_lossy
+        )
     except (ApiError, Unreachable, ClientError, BotoCoreError, LossyValue) as exc:
         partial = "" if args.to == "-" else f"; what was read is in {args.to}.partial"
         status = Exit.UNAVAILABLE
@@ -128,8 +197,8 @@ def _export(args: argparse.Namespace) -> int:
             status = Exit.USAGE
         return fail(f"export stopped: {exc}{partial}", status)
     finally:
-        if client is not None:
-            client.close()
+        if source.client is not None:
+            source.client.close()
     where = "standard output" if args.to == "-" else args.to
     print(
         f"exported {summary.items:,} items to {where} in {summary.seconds:.1f} s ({summary.rate:,.0f} items/s)",
@@ -216,12 +285,17 @@ def register(commands: Any) -> None:
     parents = [api_options(), _direct_options(), _common_options()]
     export = commands.add_parser(
         "export",
-        help="write every item to a JSON Lines, CSV or DynamoDB JSON file, page by page",
-        description="Read the whole table page by page, typed, through the API (GET /items?format=dynamodb) or "
-        "directly with a parallel scan (--direct --segments N), and stream it to FILE with constant memory. "
-        "Numbers are exact in every format; attributes are sorted, so the same data always gives the same bytes. "
-        "In CSV, values that are not plain strings are JSON. The file appears under its name only when complete "
-        "(FILE.partial until then).\n\n"
+        help="write every item (of the table or an index) to a JSON Lines, CSV or DynamoDB JSON file, page by page",
+        description="Read the whole table page by page, typed, through the API (GET /items?format=dynamodb, or "
+        "the RPC list operation for an index or a parallel scan) or directly with a parallel scan (--direct), "
+        "and stream it to FILE with constant memory. The table's design (GET /table, or DescribeTable) orders "
+        "each item's attributes: the key first (partition, then sort), then the others by name. Numbers are exact "
+        "in every format, and pages come from the segments in a fixed order, so the same data read with the same "
+        "--segments and --page-size always gives the same bytes. In CSV, values that are not plain strings are "
+        "JSON. The file appears under its name only when complete (FILE.partial until then).\n\n"
+        "--index NAME exports a secondary index instead (a Scan of the index): only the attributes its "
+        "projection holds, so a KEYS_ONLY or INCLUDE index leaves the others out, and a sparse index only the "
+        "items that have its key.\n\n"
         f'--format {LOSSLESS_FORMAT} writes one {{"Item": {{...}}}} line of DynamoDB JSON per item, as DynamoDB\'s '
         "export to S3 does: every type is kept. Plain JSON Lines and CSV have no sets and no binary; an item "
         "holding one stops the export with an error naming the item and the attribute, unless --allow-lossy "
@@ -233,7 +307,8 @@ def register(commands: Any) -> None:
         f"  dynamodbmanager export --to backup.json --format {LOSSLESS_FORMAT}       # every type, as AWS exports\n"
         "  dynamodbmanager export --to items.csv --url https://abc.execute-api.eu-west-1.amazonaws.com/dev "
         "--api-key KEY\n"
-        "  dynamodbmanager export --to backup.jsonl --direct --endpoint-url http://127.0.0.1:5000 --segments 4",
+        "  dynamodbmanager export --to backup.jsonl --direct --endpoint-url http://127.0.0.1:5000 --segments 4\n"
+        "  dynamodbmanager export --to gsi1.json --format dynamodb-json --index GSI1 --segments 4",
         parents=parents,
         formatter_class=raw,
     )
@@ -245,8 +320,22 @@ def register(commands: Any) -> None:
         metavar="N",
         help=f"items per page read (default: {DEFAULT_PAGE_SIZE}, the API's maximum)",
     )
-    export.add_argument("--segments", type=int, default=4, metavar="N", help="parallel scan segments (--direct)")
-    export.add_argument("--consistent", action="store_true", help="strongly consistent scan (--direct)")
+    export.add_argument(
+        "--segments",
+        type=int,
+        metavar="N",
+        help=f"parallel scan segments, each read by its own worker on its own connection, 1 to {MAX_SEGMENTS} "
+        f"(default: {DEFAULT_DIRECT_SEGMENTS} with --direct, 1 through the API)",
+    )
+    export.add_argument(
+        "--index",
+        metavar="NAME",
+        help="export this secondary index (GSI or LSI) instead of the table: only the attributes its projection "
+        "holds (KEYS_ONLY and INCLUDE indexes leave attributes out), and only the items that have its key",
+    )
+    export.add_argument(
+        "--consistent", action="store_true", help="strongly consistent scan (--direct; not of a global index)"
+    )
     export.add_argument(
         "--allow-lossy",
         action="store_true",
@@ -258,19 +347,20 @@ def register(commands: Any) -> None:
     imports = commands.add_parser(
         "import",
         help="write the items of a JSON Lines, CSV or DynamoDB JSON file (or directory), in batches, resumably",
-        description="Write every item of FILE in batches of 25: through the API (PUT /items/{id}?format=dynamodb, "
-        "create or replace; the server sets versions) or directly with BatchWriteItem (--direct; versions in the "
-        "file are kept, 1 when absent), with bounded concurrency and retries with backoff.\n\n"
+        description="Write every item of FILE in batches of 25: through the API (PUT /items/{pk} or "
+        "/items/{pk}/{sk}, ?format=dynamodb, create or replace; the server sets versions) or directly with "
+        "BatchWriteItem (--direct; versions in the file are kept, 1 when absent), with bounded concurrency and "
+        "retries with backoff. Items are keyed by the target table's design (GET /table, or DescribeTable): every "
+        "item needs the partition key and, when the table has one, the sort key, each of its type.\n\n"
         f'FILE is JSON Lines, CSV (by its name or --format) or DynamoDB JSON ({{"Item": {{...}}}} lines, told by '
         f"their content or --format {LOSSLESS_FORMAT}), gzip-compressed or not. FILE may be a directory, such as "
         "DynamoDB's export to S3 (AWSDynamoDBexport/<id>/data/*.json.gz): every *.json and *.json.gz file in it "
         "is read, recursively, in sorted order (AWS's manifest-*.json files are left out).\n\n"
-        "A line that cannot be imported (not JSON, no id, a value DynamoDB refuses) is reported with its line "
-        "number (and file); the others are imported and the exit status is 2 at the end, or --strict stops at "
-        "it. A checkpoint next to FILE records what is done: --resume continues after an interruption without "
-        "writing any acknowledged line twice, and after fixing the lines reported, imports just those.\n\n"
-        + IMPORT_EXIT_CODES
-        + ".",
+        "A line that cannot be imported (not JSON, a key attribute missing or of the wrong type, a value DynamoDB "
+        "refuses) is reported with its line number (and file) and the item's key; the others are imported and "
+        "the exit status is 2 at the end, or --strict stops at it. A checkpoint next to FILE records what is "
+        "done: --resume continues after an interruption without writing any acknowledged line twice, and after "
+        "fixing the lines reported, imports just those.\n\n" + IMPORT_EXIT_CODES + ".",
         epilog="examples:\n"
         "  dynamodbmanager import --from backup.jsonl\n"
         "  dynamodbmanager import --from backup.jsonl --resume          # after an interruption\n"

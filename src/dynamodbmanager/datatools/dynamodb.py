@@ -1,4 +1,4 @@
-"""Direct access to a DynamoDB endpoint for the data tools: a parallel scan and batched writes.
+"""Direct access to a DynamoDB endpoint for the data tools: a parallel scan (of the table or an index), batched writes.
 
 Used by ``export --direct`` and ``import --direct`` to move a whole table without going through the
 function: faster, and versions are kept as they are (a restore puts back exactly what was exported).
@@ -6,16 +6,14 @@ function: faster, and versions are kept as they are (a restore puts back exactly
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from dynamodbmanager.datatools.retry import backoff
+from dynamodbmanager.datatools.segments import read_segments
 
 #: DynamoDB's limit on the number of put requests in one BatchWriteItem call.
 BATCH_LIMIT = 25
@@ -54,66 +52,35 @@ def make_client(endpoint_url: str | None, region: str, *, max_connections: int =
     )
 
 
-@dataclass
-class _Done:
-    """A segment's scan has ended (``error`` set when it failed)."""
-
-    error: BaseException | None = None
-
-
 def scan_pages(
-    client: Any, table: str, *, segments: int = 1, page_size: int | None = None, consistent: bool = False
+    client: Any,
+    table: str,
+    *,
+    segments: int = 1,
+    page_size: int | None = None,
+    consistent: bool = False,
+    index: str | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Every item of ``table``, typed as DynamoDB answers (binary as ``bytes``), a page at a time, in parallel.
+    """Every item of ``table`` (or of its ``index``), typed as DynamoDB answers (binary as ``bytes``), a page at a time.
 
-    At most two pages per segment wait in memory, so memory stays flat however large the table is.
+    One worker scans each segment; pages come in the fixed order of :mod:`~dynamodbmanager.datatools.segments`.
     """
-    pages: queue.Queue[list[dict[str, Any]] | _Done] = queue.Queue(maxsize=2 * segments)
-    stop = threading.Event()
+    params: dict[str, Any] = {"TableName": table, "ConsistentRead": consistent}
+    if index is not None:
+        params["IndexName"] = index
+    if page_size:
+        params["Limit"] = page_size
 
-    def put(entry: list[dict[str, Any]] | _Done) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                pages.put(entry, timeout=0.1)
-                return True
-        return False
+    def scan(segment: int) -> Generator[list[dict[str, Any]], None, None]:
+        call = dict(params, Segment=segment, TotalSegments=segments) if segments > 1 else dict(params)
+        while True:
+            response = client.scan(**call)
+            yield response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            call["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def scan(segment: int) -> None:
-        params: dict[str, Any] = {"TableName": table, "ConsistentRead": consistent}
-        if segments > 1:
-            params.update(Segment=segment, TotalSegments=segments)
-        if page_size:
-            params["Limit"] = page_size
-        try:
-            while not stop.is_set():
-                response = client.scan(**params)
-                if not put(response.get("Items", [])):
-                    return
-                if "LastEvaluatedKey" not in response:
-                    break
-                params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(_Done(exc))
-            return
-        put(_Done())
-
-    workers = [threading.Thread(target=scan, args=(n,), daemon=True, name=f"scan-{n}") for n in range(segments)]
-    for worker in workers:
-        worker.start()
-    try:
-        running = segments
-        while running:
-            entry = pages.get()
-            if isinstance(entry, _Done):
-                running -= 1
-                if entry.error is not None:
-                    raise entry.error
-                continue
-            yield entry
-    finally:
-        stop.set()
-        for worker in workers:
-            worker.join()
+    return read_segments([partial(scan, segment) for segment in range(segments)])
 
 
 def batch_write(client: Any, table: str, typed_items: list[dict[str, Any]]) -> None:

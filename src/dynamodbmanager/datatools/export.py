@@ -1,19 +1,26 @@
-"""Export: every item of the table, typed, page by page, streamed to a file with a constant amount of memory."""
+"""Export: every item of the table or of an index, typed, page by page, streamed to a file with constant memory.
+
+Through the API a plain export follows ``GET /items?format=dynamodb``; an index or a parallel scan goes through
+the RPC ``list`` operation (a Scan with ``IndexName``, ``Segment`` and ``TotalSegments``), one worker and one
+connection per segment, each paging on its own ``LastEvaluatedKey``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dynamodbmanager.datatools.formats import open_output
 from dynamodbmanager.datatools.retry import retried
-from dynamodbmanager.datatools.typed import typed_client
+from dynamodbmanager.datatools.segments import read_segments
+from dynamodbmanager.datatools.typed import API_ITEM_FORMAT, typed_client
 
 if TYPE_CHECKING:
     from dynamodbmanager.client import ApiClient
     from dynamodbmanager.datatools.progress import Progress
+    from dynamodbmanager.schema import TableShape
 
 
 @dataclass
@@ -30,16 +37,53 @@ class ExportSummary:
         return self.items / self.seconds if self.seconds > 0 else 0.0
 
 
-def api_pages(client: ApiClient, page_size: int) -> Iterator[list[dict[str, Any]]]:
-    """Every page of ``GET /items?format=dynamodb`` (typed items), following the cursor; a busy page is asked again."""
+def api_pages(
+    client: ApiClient, page_size: int, *, segments: int = 1, index: str | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Every page of typed items through the API, the table's or ``index``'s, in ``segments`` parallel segments.
+
+    A busy page is asked again. Pages come in the fixed order of :mod:`~dynamodbmanager.datatools.segments`.
+    """
     typed = typed_client(client)
+    if segments == 1 and index is None:
+        return _item_pages(typed, page_size)
+    return read_segments(
+        [partial(_list_pages, typed, page_size, segment, segments, index) for segment in range(segments)]
+    )
+
+
+def _item_pages(client: ApiClient, page_size: int) -> Iterator[list[dict[str, Any]]]:
+    """Every page of ``GET /items?format=dynamodb``, following the cursor."""
     cursor: str | None = None
     while True:
-        body = retried(partial(typed.list_page, page_size, cursor)).json()
+        body = retried(partial(client.list_page, page_size, cursor)).json()
         yield body["items"]
         cursor = body.get("next_cursor")
         if not cursor:
             return
+
+
+def _list_pages(
+    client: ApiClient, page_size: int, segment: int, segments: int, index: str | None
+) -> Generator[list[dict[str, Any]], None, None]:
+    """Every page of one segment of the RPC ``list`` (a Scan), typed, paging on its ``LastEvaluatedKey``.
+
+    Runs in its own worker, on that worker's own connection, which it closes at the end.
+    """
+    payload: dict[str, Any] = {"Limit": page_size}
+    if index is not None:
+        payload["IndexName"] = index
+    if segments > 1:
+        payload.update(Segment=segment, TotalSegments=segments)
+    try:
+        while True:
+            body = retried(partial(client.rpc, "list", dict(payload), API_ITEM_FORMAT)).json()
+            yield body.get("Items", [])
+            if not body.get("LastEvaluatedKey"):
+                return
+            payload["ExclusiveStartKey"] = body["LastEvaluatedKey"]
+    finally:
+        client.close()
 
 
 def export_items(
@@ -49,14 +93,15 @@ def export_items(
     progress: Progress,
     total: int | None = None,
     *,
+    shape: TableShape,
     allow_lossy: bool = False,
 ) -> ExportSummary:
     """Write every typed item of ``pages`` to ``path``; ``total``, when known, lets the bar show a fraction.
 
-    A set or binary value stops a plain format with :class:`~dynamodbmanager.datatools.typed.LossyValue`
-    (leaving ``FILE.partial``) unless ``allow_lossy``.
+    Each item's attributes are in the order of ``shape``'s key first. A set or binary value stops a plain format
+    with :class:`~dynamodbmanager.datatools.typed.LossyValue` (leaving ``FILE.partial``) unless ``allow_lossy``.
     """
-    writer = open_output(path, fmt, allow_lossy=allow_lossy)
+    writer = open_output(path, fmt, shape=shape, allow_lossy=allow_lossy)
     try:
         for page in pages:
             for item in page:

@@ -1,7 +1,8 @@
 """The file formats of export and import: JSON Lines (the default), CSV, and DynamoDB JSON (every type kept).
 
-Items are written with their attributes in a fixed order (``id`` first, then by name, nested maps by
-name), so the same table always exports to the same bytes whatever order DynamoDB returns attributes in.
+Items are written with their attributes in a fixed order (the table's key first, partition then sort, then
+the others by name, nested maps by name), so the same table always exports to the same bytes whatever order
+DynamoDB returns attributes in.
 Numbers are written digit for digit (:mod:`dynamodbmanager.jsoncodec`), never through a float.
 
 DynamoDB JSON (``dynamodb-json``) is one ``{"Item": {...}}`` per line, each value typed (``{"S": "a"}``,
@@ -10,8 +11,8 @@ and of its import from S3. It is the one format that holds sets and binary; the 
 (see :mod:`dynamodbmanager.datatools.typed`).
 
 In CSV every cell that is not a plain string is JSON (``42``, ``true``, ``null``, ``{"a": 1}``); a string
-that would read back as JSON is written JSON-quoted (``"123"``), so strings stay strings. The ``id``
-column is always plain text. An empty cell means the item has no such attribute.
+that would read back as JSON is written JSON-quoted (``"123"``), so strings stay strings. A string key
+column (``id``, ``PK``) is always plain text. An empty cell means the item has no such attribute.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ import contextlib
 import csv
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from dynamodbmanager import jsoncodec
-from dynamodbmanager.datatools.typed import LOSSLESS_FORMAT, PlainConverter, canonical_item
+from dynamodbmanager.datatools.typed import LOSSLESS_FORMAT, PlainConverter, canonical_item, in_order
 from dynamodbmanager.errors import BadRequest
-from dynamodbmanager.schema import KEY_ATTRIBUTE
+from dynamodbmanager.schema import DEFAULT_SHAPE, TableShape
 
 FORMATS = ("jsonl", "csv", LOSSLESS_FORMAT)
 #: Characters that some line readers (Python's ``str.splitlines``, editors) take for line ends; inside a JSON
@@ -59,17 +60,21 @@ def canonical(value: Any) -> Any:
     return value
 
 
-def dump_item(item: dict[str, Any]) -> str:
-    """One item as a JSON Lines line (without the newline): ``id`` first, attributes sorted, numbers exact."""
-    ordered = canonical(item)
-    if KEY_ATTRIBUTE in ordered:
-        ordered = {KEY_ATTRIBUTE: ordered.pop(KEY_ATTRIBUTE), **ordered}
-    return jsoncodec.dumps(ordered).translate(_LINE_SEPARATORS)
+def text_columns(shape: TableShape) -> tuple[str, ...]:
+    """The CSV columns written and read as plain text: the table's string key attributes."""
+    return tuple(attribute.name for attribute in shape.key if attribute.type == "S")
 
 
-def dump_typed_item(typed: Mapping[str, Mapping[str, Any]]) -> str:
+def dump_item(item: dict[str, Any], key_names: Sequence[str] = DEFAULT_SHAPE.key_names) -> str:
+    """One item as a JSON Lines line (without the newline): the key first, attributes sorted, numbers exact."""
+    return jsoncodec.dumps({name: canonical(item[name]) for name in in_order(item, key_names)}).translate(
+        _LINE_SEPARATORS
+    )
+
+
+def dump_typed_item(typed: Mapping[str, Mapping[str, Any]], key_names: Sequence[str] = DEFAULT_SHAPE.key_names) -> str:
     """One typed item as a DynamoDB JSON line, ``{"Item": {...}}``: key first, sorted, binary as base64."""
-    return jsoncodec.dumps({"Item": canonical_item(typed)}).translate(_LINE_SEPARATORS)
+    return jsoncodec.dumps({"Item": canonical_item(typed, key_names)}).translate(_LINE_SEPARATORS)
 
 
 @dataclass
@@ -126,8 +131,10 @@ def _cell_value(cell: str) -> Any:
         return cell
 
 
-def read_csv(stream: Iterable[bytes], skip_to: int = 0) -> Iterator[Record]:
-    """The records of a CSV file with a header row; ``line`` is the line a record ends on."""
+def read_csv(
+    stream: Iterable[bytes], skip_to: int = 0, text: Sequence[str] = text_columns(DEFAULT_SHAPE)
+) -> Iterator[Record]:
+    """The records of a CSV file with a header row; ``line`` is the line a record ends on; ``text`` columns as is."""
     counted = {"bytes": 0}
 
     def lines() -> Iterator[str]:
@@ -154,17 +161,19 @@ def read_csv(stream: Iterable[bytes], skip_to: int = 0) -> Iterator[Record]:
             yield Record(number, None, error, counted["bytes"])
             continue
         item = {
-            name: cell if name == KEY_ATTRIBUTE else _cell_value(cell)
+            name: cell if name in text else _cell_value(cell)
             for name, cell in zip(header, row, strict=True)
             if cell != ""
         }
         yield Record(number, item, None, counted["bytes"])
 
 
-def read_records(stream: Iterable[bytes], fmt: str, skip_to: int = 0) -> Iterator[Record]:
-    """The records of ``stream`` in format ``fmt``, skipping those that end on a line up to ``skip_to``."""
+def read_records(
+    stream: Iterable[bytes], fmt: str, skip_to: int = 0, shape: TableShape = DEFAULT_SHAPE
+) -> Iterator[Record]:
+    """The records of ``stream`` in format ``fmt`` for a table of ``shape``, skipping those up to ``skip_to``."""
     if fmt == "csv":
-        return read_csv(stream, skip_to)
+        return read_csv(stream, skip_to, text_columns(shape))
     if fmt == LOSSLESS_FORMAT:
         return read_dynamodb_json(stream, skip_to)
     return read_jsonl(stream, skip_to)
@@ -179,12 +188,12 @@ def csv_cell(value: Any) -> str:
     return jsoncodec.dumps(canonical(value))
 
 
-def _column_cell(item: dict[str, Any], name: str) -> str:
+def _column_cell(item: dict[str, Any], name: str, text: Sequence[str]) -> str:
     if name not in item:
         return ""
     value = item[name]
-    # The key is always a string, so it is written and read as plain text: ids such as 42 stay readable.
-    return value if name == KEY_ATTRIBUTE and isinstance(value, str) else csv_cell(value)
+    # A string key is always a string, so it is written and read as plain text: ids such as 42 stay readable.
+    return value if name in text and isinstance(value, str) else csv_cell(value)
 
 
 def _looks_like_json(text: str) -> bool:
@@ -204,11 +213,13 @@ class ItemWriter:
     value (:class:`~dynamodbmanager.datatools.typed.LossyValue`) unless ``allow_lossy``.
     """
 
-    def __init__(self, path: str, fmt: str, *, allow_lossy: bool = False) -> None:
+    def __init__(self, path: str, fmt: str, *, shape: TableShape = DEFAULT_SHAPE, allow_lossy: bool = False) -> None:
         self.path = path
         self.fmt = fmt
         self.count = 0
-        self.plain = PlainConverter(fmt, allow_lossy=allow_lossy)
+        self.key_names = shape.key_names
+        self.text = text_columns(shape)
+        self.plain = PlainConverter(fmt, key=shape.key, allow_lossy=allow_lossy)
         self._columns: set[str] = set()
         self._stdout = path == "-"
         streamed = fmt != "csv"
@@ -238,12 +249,12 @@ class ItemWriter:
     def write(self, typed: Mapping[str, Mapping[str, Any]]) -> None:
         """Append one typed item (binary as ``bytes`` or as base64 text)."""
         if self.fmt == LOSSLESS_FORMAT:
-            line = dump_typed_item(typed)
+            line = dump_typed_item(typed, self.key_names)
         else:
             item = self.plain.item(typed)
             if self.fmt == "csv":
                 self._columns.update(item)
-            line = dump_item(item)
+            line = dump_item(item, self.key_names)
         self._stream.write(line + "\n")
         self.count += 1
 
@@ -265,9 +276,8 @@ class ItemWriter:
                 self._stream.close()
 
     def _write_csv(self) -> None:
-        columns = sorted(self._columns - {KEY_ATTRIBUTE})
-        if KEY_ATTRIBUTE in self._columns or not columns:
-            columns.insert(0, KEY_ATTRIBUTE)
+        # The key's columns lead, then the others by name; an empty table still gets its key as the header.
+        columns = in_order(dict.fromkeys(self._columns or self.key_names), self.key_names)
         spool = self._stream
         spool.seek(0)
         if self._stdout:
@@ -281,7 +291,7 @@ class ItemWriter:
             writer.writerow(columns)
             for line in spool:
                 item = jsoncodec.loads(line)
-                writer.writerow([_column_cell(item, name) for name in columns])
+                writer.writerow([_column_cell(item, name, self.text) for name in columns])
         finally:
             spool.close()
             if out is sys.stdout:
@@ -290,8 +300,11 @@ class ItemWriter:
                 out.close()
 
 
-def open_output(path: str, fmt: str, *, allow_lossy: bool = False) -> ItemWriter:
-    """A writer of ``fmt`` (one of :data:`FORMATS`) to ``path``; see :class:`ItemWriter` for ``allow_lossy``."""
+def open_output(path: str, fmt: str, *, shape: TableShape = DEFAULT_SHAPE, allow_lossy: bool = False) -> ItemWriter:
+    """A writer of ``fmt`` (one of :data:`FORMATS`) to ``path`` for items of a table of ``shape``.
+
+    See :class:`ItemWriter` for ``allow_lossy``.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return ItemWriter(path, fmt, allow_lossy=allow_lossy)
+    return ItemWriter(path, fmt, shape=shape, allow_lossy=allow_lossy)

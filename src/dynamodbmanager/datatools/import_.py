@@ -4,12 +4,16 @@ The input is read once, front to back: one file, or every data file of a directo
 layout, see :mod:`dynamodbmanager.datatools.sources`), plain JSON Lines, CSV or DynamoDB JSON, gzip or not.
 Every item is checked as DynamoDB would check it and made typed, so nothing changes type on the way. Valid
 items are grouped in batches of up to 25 consecutive lines; a bounded pool of workers writes the batches,
-through the API (one ``PUT /items/{id}?format=dynamodb`` each, on a kept-alive connection per worker) or
-directly (``BatchWriteItem``).
+through the API (one ``PUT /items/{pk}[/{sk}]?format=dynamodb`` each, on a kept-alive connection per worker)
+or directly (``BatchWriteItem``).
 
-A line that cannot be imported (not JSON, no id, a value DynamoDB refuses) is reported with its line and
-file; the import goes on with the others and ends incomplete, or stops there with ``strict``. Such a line is
-never acknowledged, so after fixing it ``resume`` imports just the lines that were left out.
+Items are keyed by the target table's own design, which the target reports before the first line is read
+(``GET /table``, or DescribeTable): the key is the partition key and, when the table has one, the sort key.
+
+A line that cannot be imported (not JSON, a key attribute missing or of the wrong type, a value DynamoDB
+refuses) is reported with its line and file, and with the item's key once it has one; the import goes on with
+the others and ends incomplete, or stops there with ``strict``. Such a line is never acknowledged, so after
+fixing it ``resume`` imports just the lines that were left out.
 
 Batches finish out of order, so the checkpoint file next to the input records the last position up to which
 *every* line is acknowledged, plus the ranges acknowledged beyond it. ``resume`` skips exactly those lines:
@@ -23,9 +27,10 @@ import json
 import os
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,6 +38,7 @@ from dynamodbmanager.client import ApiClient, ApiError, Unreachable
 from dynamodbmanager.datatools.dynamodb import BATCH_LIMIT, BatchFailed, batch_write
 from dynamodbmanager.datatools.formats import Record, read_records
 from dynamodbmanager.datatools.retry import MAX_API_ATTEMPTS, RETRYABLE_STATUSES, backoff
+from dynamodbmanager.datatools.shape import UnknownDesign, api_shape, from_description
 from dynamodbmanager.datatools.sources import (
     UnreadableInput,
     detect_format,
@@ -43,18 +49,21 @@ from dynamodbmanager.datatools.sources import (
     split,
 )
 from dynamodbmanager.datatools.typed import typed_client
-from dynamodbmanager.errors import ServiceError
-from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE, VERSION_ATTRIBUTE
+from dynamodbmanager.errors import BadRequest, ServiceError
+from dynamodbmanager.schema import DEFAULT_SHAPE, VERSION_ATTRIBUTE, KeyAttribute, TableShape
 from dynamodbmanager.store import dynamodb_json
-from dynamodbmanager.store.attributes import check_key_value, check_typed_key, serialize
+from dynamodbmanager.store.attributes import serialize
+from dynamodbmanager.store.keys import Keys, addressable
 
 if TYPE_CHECKING:
     from dynamodbmanager.datatools.progress import Progress
 
 TypedItem = dict[str, dict[str, Any]]
+#: What makes two keys the same item: each key value, numbers by value (``1`` and ``1.0`` are one key).
+KeyIdentity = tuple[Hashable, ...]
 
-#: Statuses that refuse one item for what it is (the rest of the file can still be written); 404 is an id
-#: the API cannot route (one with a ``/``), since a wrong base URL is caught before the first item.
+#: Statuses that refuse one item for what it is (the rest of the file can still be written); 404 is a key
+#: the API cannot route, since a wrong base URL is caught before the first item.
 ITEM_REFUSED_STATUSES = frozenset({400, 404, 413, 415, 422})
 #: Seconds between two saves of the checkpoint while the import runs.
 CHECKPOINT_INTERVAL = 0.2
@@ -87,8 +96,8 @@ class Target(Protocol):
     #: Says where the items go; a checkpoint is valid only for the same target.
     name: str
 
-    def check(self) -> None:
-        """Raise :class:`ImportStopped` when the target cannot be written at all (wrong URL, no table)."""
+    def check(self) -> TableShape:
+        """The shape of the table written; :class:`ImportStopped` when it cannot be written at all (wrong URL)."""
 
     def prepare(self, typed: TypedItem) -> Any:
         """The typed item as this target writes it; raises :class:`ServiceError` when it cannot be stored."""
@@ -97,56 +106,128 @@ class Target(Protocol):
         """Write one batch; returns the lines the target refused, with its reason; raises when unavailable."""
 
 
-def check_item(item: dict[str, Any]) -> TypedItem:
+#: The default table's keys, for callers that import into it.
+DEFAULT_KEYS = Keys(DEFAULT_SHAPE)
+_TYPE_NAMES = {"S": "a string", "N": "a number", "B": "binary"}
+_TYPED_EXAMPLES = {"S": '{"S": "..."}', "N": '{"N": "..."}', "B": '{"B": "<base64>"}'}
+
+
+def _present(item: dict[str, Any], keys: Keys) -> None:
+    """Refuse an item without one of the table's key attributes, saying which one and of what type."""
+    for role, attribute in zip(("partition", "sort"), keys.shape.key, strict=False):
+        if attribute.name not in item:
+            what = _TYPE_NAMES[attribute.type]
+            raise ServiceError(
+                f"The item has no '{attribute.name}', the table's {role} key ({what}).", code="MissingKey"
+            )
+
+
+def _plain_kind(value: Any) -> str:
+    """What a plain JSON value is, to say what a key attribute holds instead of its type."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | Decimal):
+        return "a number"
+    if isinstance(value, dict):
+        return "a map"
+    return "a list" if isinstance(value, list) else "null"
+
+
+def _check_plain_key(attribute: KeyAttribute, value: Any) -> None:
+    """Refuse a plain key value that is not of the attribute's type; binary has no plain form."""
+    if attribute.type == "B":
+        raise BadRequest(
+            f"The key attribute '{attribute.name}' is binary, which plain JSON cannot hold: import DynamoDB JSON "
+            "(--format dynamodb-json).",
+            code="InvalidKey",
+        )
+    if _plain_kind(value) != _TYPE_NAMES[attribute.type]:
+        raise BadRequest(
+            f"The key attribute '{attribute.name}' must be {_TYPE_NAMES[attribute.type]}, not {_plain_kind(value)}.",
+            code="InvalidKey",
+        )
+
+
+def check_item(item: dict[str, Any], keys: Keys = DEFAULT_KEYS) -> TypedItem:
     """A plain item's typed attribute values, after checking what DynamoDB would refuse (key, types, 400 KB)."""
-    if KEY_ATTRIBUTE not in item:
-        raise ServiceError(f"The item has no '{KEY_ATTRIBUTE}'.", code="MissingKey")
-    check_key_value(item[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
-    return serialize(item)
+    _present(item, keys)
+    for attribute in keys.shape.key:
+        _check_plain_key(attribute, item[attribute.name])
+    typed = serialize(item)
+    keys.of_item(typed)
+    return typed
 
 
-def check_typed_item(item: dict[str, Any]) -> TypedItem:
+def check_typed_item(item: dict[str, Any], keys: Keys = DEFAULT_KEYS) -> TypedItem:
     """A DynamoDB JSON item as botocore's typed values (binary as ``bytes``), checked as DynamoDB would."""
-    if KEY_ATTRIBUTE not in item:
-        raise ServiceError(f"The item has no '{KEY_ATTRIBUTE}'.", code="MissingKey")
-    check_typed_key(item[KEY_ATTRIBUTE], KEY_ATTRIBUTE, KEY_TYPE)
-    return dynamodb_json.item(item)
+    _present(item, keys)
+    for attribute in keys.shape.key:
+        value = item[attribute.name]
+        if not isinstance(value, dict) or list(value) != [attribute.type]:
+            held = f", not {next(iter(value))}" if isinstance(value, dict) and len(value) == 1 else ""
+            raise BadRequest(
+                f"The key attribute '{attribute.name}' must be typed {_TYPED_EXAMPLES[attribute.type]}{held}.",
+                code="InvalidKey",
+            )
+    typed = dynamodb_json.item(item)
+    keys.of_item(typed)
+    return typed
 
 
-def typed_item(record: Record) -> TypedItem:
-    """The record's item, typed and checked, whichever format it was read from."""
+def typed_item(record: Record, keys: Keys = DEFAULT_KEYS) -> TypedItem:
+    """The record's item, typed and checked against the table's key, whichever format it was read from."""
     if record.item is None:
         raise ServiceError(record.error or "The line holds no item.")
-    return check_typed_item(record.item) if record.typed else check_item(record.item)
+    return check_typed_item(record.item, keys) if record.typed else check_item(record.item, keys)
+
+
+def key_identity(key: TypedItem) -> KeyIdentity:
+    """The identity of a typed key: its values in the key's order, numbers as ``Decimal`` so equal ones match."""
+    return tuple(Decimal(value["N"]) if "N" in value else next(iter(value.values())) for value in key.values())
 
 
 class ApiTarget:
-    """Writes each item with ``PUT /items/{id}?format=dynamodb`` (create or replace); the server sets the version."""
+    """Writes each item with ``PUT /items/{pk}[/{sk}]?format=dynamodb`` (create or replace); the server versions it."""
 
     def __init__(self, client: ApiClient) -> None:
         self.client = typed_client(client)
         self.name = f"api {client.base_url.rstrip('/')}"
+        self.keys = DEFAULT_KEYS
 
-    def check(self) -> None:
-        """``GET /health``: the URL is this API's, so a 404 later is about one item, not every item."""
+    def check(self) -> TableShape:
+        """``GET /table``: the table's key, and the URL is this API's, so a 404 later is about one item only."""
         try:
-            self.client.request("GET", "/health")
-        except ApiError as exc:
-            raise ImportStopped(f"{self.client.base_url} is not this API ({exc}); check --url", usage=True) from None
+            shape = api_shape(self.client)
+        except (ApiError, UnknownDesign) as exc:
+            raise ImportStopped(
+                f"{self.client.base_url} is not this API, or one too old to describe its table ({exc}); check --url",
+                usage=True,
+            ) from None
         except Unreachable as exc:
             raise ImportStopped(str(exc)) from None
+        self.keys = Keys(shape)
+        return shape
 
     def prepare(self, typed: TypedItem) -> TypedItem:
-        """The typed item without its version, which the server manages."""
+        """The typed item without its version, which the server manages; a key no URL can name is refused."""
+        for attribute in self.keys.shape.key:
+            value = typed[attribute.name]
+            if attribute.type == "S" and not addressable(value["S"]):
+                raise ServiceError(
+                    f"The key attribute '{attribute.name}' cannot be a URL path segment (it holds a '/', or is '.' "
+                    "or '..'): import it with --direct."
+                )
         return {name: value for name, value in typed.items() if name != VERSION_ATTRIBUTE}
 
     def write(self, prepared: list[Any], lines: list[int]) -> list[tuple[int, str]]:
-        """Put the items one after the other on this worker's connection."""
+        """Put the items one after the other on this worker's connection, each at its key's path."""
         refused: list[tuple[int, str]] = []
         for done, (item, line) in enumerate(zip(prepared, lines, strict=True)):
             for attempt in range(MAX_API_ATTEMPTS):
                 try:
-                    self.client.put(item[KEY_ATTRIBUTE][KEY_TYPE], item)
+                    self.client.put_at(self.keys.path(item), item)
                     break
                 except ApiError as exc:
                     if exc.status in ITEM_REFUSED_STATUSES:
@@ -171,17 +252,19 @@ class DirectTarget:
         self.table = table
         self.name = f"dynamodb {endpoint or 'aws'} {table}"
 
-    def check(self) -> None:
-        """The table exists and can be described."""
+    def check(self) -> TableShape:
+        """DescribeTable: the table exists, and its KeySchema and AttributeDefinitions give its key."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            self.dynamodb.describe_table(TableName=self.table)
+            return from_description(self.dynamodb.describe_table(TableName=self.table)["Table"])
         except ClientError as exc:
             missing = exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
             raise ImportStopped(f"DynamoDB: {exc}", usage=missing) from None
         except BotoCoreError as exc:
             raise ImportStopped(f"DynamoDB: {exc}") from None
+        except UnknownDesign as exc:
+            raise ImportStopped(str(exc), usage=True) from None
 
     def prepare(self, typed: TypedItem) -> TypedItem:
         """The typed item as it is; one without a version gets version 1, like a new item in the API."""
@@ -358,7 +441,9 @@ class _Batch:
     first: int
     last: int
     lines: list[int] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
+    keys: list[KeyIdentity] = field(default_factory=list)
+    #: How messages name each item: ``PK 'a', SK 'b'``.
+    names: list[str] = field(default_factory=list)
     prepared: list[Any] = field(default_factory=list)
     bad: list[int] = field(default_factory=list)
 
@@ -402,7 +487,7 @@ class Importer:
 
     def run(self) -> ImportSummary:
         """Import the whole input (or what is left of it); the summary says how it went."""
-        self.target.check()
+        self.keys = Keys(self.target.check())
         if self.resume:
             acknowledged = self.checkpoint.load()
             self.summary.resumed_after = acknowledged.line
@@ -410,7 +495,7 @@ class Importer:
             acknowledged = Acknowledged()
         self._acknowledged = acknowledged
         self._pending: dict[Future[list[tuple[int, str]]], _Batch] = {}
-        self._in_flight: dict[str, int] = {}
+        self._in_flight: dict[KeyIdentity, int] = {}
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="import") as pool:
             self._pool = pool
@@ -442,7 +527,8 @@ class Importer:
                 try:
                     with open_input(path) as (raw, content):
                         fmt, lines = (self.fmt, content) if self.fmt is not None else detect_format(content)
-                        for record in read_records(lines, fmt, skip_to if index == first_file else 0):
+                        skip = skip_to if index == first_file else 0
+                        for record in read_records(lines, fmt, skip, self.keys.shape):
                             self._read = done + raw.tell()
                             at = position(index, record.line)
                             if not acknowledged.covers(at):
@@ -464,54 +550,60 @@ class Importer:
     def _read_and_submit(self, acknowledged: Acknowledged) -> None:
         """Read every record, check it, and group the items in batches for the workers; bad lines are left out."""
         batch = _Batch(acknowledged.line + 1, acknowledged.line)
-        seen: set[str] = set()
+        seen: set[KeyIdentity] = set()
         for record in self._records(acknowledged):
             if self.summary.stopped is not None:
                 return
+            name = ""
             try:
-                ready = self.target.prepare(typed_item(record))
-                item_id = str(ready[KEY_ATTRIBUTE][KEY_TYPE])
+                typed = typed_item(record, self.keys)
+                key = self.keys.of_item(typed)
+                name = self.keys.describe(key)
+                ready = self.target.prepare(typed)
             except ServiceError as exc:
+                message = f"item {name}: {exc.message}" if name else exc.message
                 if self.strict:
                     batch.last = record.line - 1
                     self._submit(batch)
                     if self.summary.stopped is None:
                         self.summary.stopped = (
-                            f"{self.where(record.line)}: {exc.message} (--strict: nothing after it was written)"
+                            f"{self.where(record.line)}: {message} (--strict: nothing after it was written)"
                         )
                         self.summary.usage = True
                     return
-                self._refuse(record.line, exc.message)
+                self._refuse(record.line, message)
                 batch.bad.append(record.line)
                 batch.last = record.line
                 continue
-            if item_id in seen:  # DynamoDB refuses a batch that names a key twice; the later line must win
+            identity = key_identity(key)
+            if identity in seen:  # DynamoDB refuses a batch that names a key twice; the later line must win
                 self._submit(batch)
                 batch, seen = _Batch(batch.last + 1, batch.last), set()
             batch.lines.append(record.line)
-            batch.ids.append(item_id)
+            batch.keys.append(identity)
+            batch.names.append(name)
             batch.prepared.append(ready)
             batch.last = record.line
-            seen.add(item_id)
+            seen.add(identity)
             if len(batch.lines) >= self.batch_size:
                 self._submit(batch)
                 batch, seen = _Batch(batch.last + 1, batch.last), set()
         self._submit(batch)
 
     def _submit(self, batch: _Batch) -> None:
-        """Hand ``batch`` to a worker once one is free and no batch in flight writes one of its ids."""
+        """Hand ``batch`` to a worker once one is free and no batch in flight writes one of its keys."""
         if self.summary.stopped is not None:
             return
         if not batch.lines:
             self._acknowledged.add(batch.first, batch.last, batch.bad)
             return
-        ids = set(batch.ids)
-        while self._pending and (len(self._pending) >= self.concurrency or ids & self._in_flight.keys()):
+        keys = set(batch.keys)
+        while self._pending and (len(self._pending) >= self.concurrency or keys & self._in_flight.keys()):
             self._collect(block=True)
             if self.summary.stopped is not None:
                 return
-        for item_id in ids:
-            self._in_flight[item_id] = self._in_flight.get(item_id, 0) + 1
+        for key in keys:
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
         future = self._pool.submit(self.target.write, batch.prepared, batch.lines)
         self._pending[future] = batch
         self._collect(block=False)
@@ -523,10 +615,10 @@ class Importer:
         done, _ = wait(list(self._pending), timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for future in done:
             batch = self._pending.pop(future)
-            for item_id in set(batch.ids):
-                self._in_flight[item_id] -= 1
-                if not self._in_flight[item_id]:
-                    del self._in_flight[item_id]
+            for key in set(batch.keys):
+                self._in_flight[key] -= 1
+                if not self._in_flight[key]:
+                    del self._in_flight[key]
             self._finish(batch, future)
         self.checkpoint.save(self._acknowledged)
 
@@ -558,8 +650,9 @@ class Importer:
 
     def _account(self, batch: _Batch, refused: list[tuple[int, str]], answered: int) -> None:
         """Count the ``answered`` items at the start of ``batch``: stored, or refused by the target."""
+        names = dict(zip(batch.lines, batch.names, strict=True))
         for line, reason in refused:
-            self._refuse(line, reason)
+            self._refuse(line, f"item {names[line]}: {reason}" if names.get(line) else reason)
         self.summary.written += answered - len(refused)
         self.progress.advance(answered - len(refused), self._read / self._size)
 

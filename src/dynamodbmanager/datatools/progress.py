@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 #: Seconds between two redraws of the bar, and between two plain lines.
@@ -32,12 +33,15 @@ class Progress:
         tty: bool | None = None,
         interval: float | None = None,
         enabled: bool = True,
+        escape: Callable[[str], str] | None = None,
     ) -> None:
         self.label = label
         self.stream = stream
         self.tty = stream.isatty() if tty is None else tty
         self.interval = interval if interval is not None else (TTY_INTERVAL if self.tty else PLAIN_INTERVAL)
         self.enabled = enabled
+        #: Makes a message safe to print: it can quote an input file's keys, which may hold terminal controls.
+        self.escape = escape
         self.items = 0
         self.fraction: float | None = None
         self._lock = threading.Lock()
@@ -81,7 +85,7 @@ class Progress:
             if self._drawn:
                 self.stream.write("\r\x1b[K")
                 self._drawn = False
-            self.stream.write(text + "\n")
+            self.stream.write((self.escape(text) if self.escape else text) + "\n")
             self.stream.flush()
 
     def finish(self) -> float:

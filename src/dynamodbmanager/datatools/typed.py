@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from dynamodbmanager.schema import KEY_ATTRIBUTE, KEY_TYPE
+from dynamodbmanager.schema import DEFAULT_SHAPE
 
 if TYPE_CHECKING:
     from dynamodbmanager.client import ApiClient
+    from dynamodbmanager.schema import KeyAttribute
 
 #: The API's name for DynamoDB JSON (``?format=dynamodb``), which carries every type.
 API_ITEM_FORMAT = "dynamodb"
@@ -39,7 +40,7 @@ class LossyValue(Exception):
     def __init__(self, key: str, attribute: str, kind: str, fmt: str) -> None:
         what, becomes = _LOSSY_TYPES[kind]
         super().__init__(
-            f"item {key!r}: attribute {attribute!r} is {what}, which {fmt} cannot keep (it would read back as "
+            f"item {key}: attribute {attribute!r} is {what}, which {fmt} cannot keep (it would read back as "
             f"{becomes}); export with --format {LOSSLESS_FORMAT} to keep every type, or add --allow-lossy "
             "to accept the loss"
         )
@@ -80,38 +81,44 @@ def canonical_value(typed: Mapping[str, Any]) -> dict[str, Any]:
     return {kind: raw}
 
 
-def _in_order(item: Mapping[str, Any]) -> list[str]:
-    """The item's attribute names in export order: the key first, then the others by name."""
-    names = sorted(name for name in item if name != KEY_ATTRIBUTE)
-    if KEY_ATTRIBUTE in item:
-        names.insert(0, KEY_ATTRIBUTE)
-    return names
+def in_order(item: Mapping[str, Any], key_names: Sequence[str]) -> list[str]:
+    """The item's attribute names in export order: the table's key (partition, then sort), then the rest by name."""
+    first = [name for name in key_names if name in item]
+    return first + sorted(name for name in item if name not in key_names)
 
 
-def canonical_item(typed: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def canonical_item(
+    typed: Mapping[str, Mapping[str, Any]], key_names: Sequence[str] = DEFAULT_SHAPE.key_names
+) -> dict[str, dict[str, Any]]:
     """A typed item as DynamoDB JSON: the key first, then the attributes by name, each value canonical."""
-    return {name: canonical_value(typed[name]) for name in _in_order(typed)}
+    return {name: canonical_value(typed[name]) for name in in_order(typed, key_names)}
 
 
-def key_of(typed: Mapping[str, Mapping[str, Any]]) -> str:
-    """The item's key as text, to name the item in a message."""
-    key = typed.get(KEY_ATTRIBUTE)
-    return str(key.get(KEY_TYPE, key)) if isinstance(key, Mapping) else str(key)
+def describe_key(typed: Mapping[str, Any], key: Sequence[KeyAttribute] = DEFAULT_SHAPE.key) -> str:
+    """How messages name an item: ``id 'a'`` or ``PK 'a', SK 'b'`` (binary in base64)."""
+    parts = []
+    for attribute in key:
+        value = typed.get(attribute.name)
+        if isinstance(value, Mapping) and len(value) == 1:
+            parts.append(f"{attribute.name} '{next(iter(canonical_value(value).values()))}'")
+    return ", ".join(parts) or "without its key"
 
 
 class PlainConverter:
     """Turns typed items into plain values for ``fmt``; counts (``allow_lossy``) or refuses what that loses."""
 
-    def __init__(self, fmt: str, *, allow_lossy: bool = False) -> None:
+    def __init__(self, fmt: str, *, key: Sequence[KeyAttribute] = DEFAULT_SHAPE.key, allow_lossy: bool = False) -> None:
         self.fmt = fmt
+        self.key = tuple(key)
+        self.key_names = tuple(attribute.name for attribute in key)
         self.allow_lossy = allow_lossy
         #: Values written in a form that reads back as another type (only with ``allow_lossy``).
         self.lossy = 0
 
     def item(self, typed: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         """The item's plain values; raises :class:`LossyValue` for a set or binary unless the loss is allowed."""
-        key = key_of(typed)
-        return {name: self._value(typed[name], key, name) for name in _in_order(typed)}
+        key = describe_key(typed, self.key)
+        return {name: self._value(typed[name], key, name) for name in in_order(typed, self.key_names)}
 
     def _value(self, typed: Mapping[str, Any], key: str, path: str) -> Any:
         """One typed value as a plain one; ``path`` names it (``m.list[2]``) when it cannot be kept."""
