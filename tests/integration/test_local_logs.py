@@ -184,10 +184,3 @@ def test_the_log_file_goes_in_the_data_directory_and_survives_a_stop(dynalite_st
     assert full.parent.name == "data"
     assert "(removed when stopped)" not in terminal(dynalite_stack)
     assert _function_lines(full, correlation)[0]["path"] == path
-
-
-def test_the_clis_log_formats_are_the_stacks() -> None:
-    from dynamodbmanager.cli.service import LOG_FORMATS
-    from dynamodbmanager.local import stack
-
-    assert LOG_FORMATS == stack.LOG_FORMATS

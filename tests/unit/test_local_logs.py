@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dynamodbmanager.local.stack import LogFile, function_line, terminal_handler
+from dynamodbmanager.local.logs import LogFile, function_line, terminal_handler
 
 #: A Powertools log line as the function writes it (``ensure_ascii=False``: C1 and bidi controls stay raw).
 WARNING = {

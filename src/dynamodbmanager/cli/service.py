@@ -17,10 +17,8 @@ from typing import Any, NoReturn
 
 from dynamodbmanager.cli.output import API_KEY_VARIABLE, DEFAULT_URL, URL_VARIABLE
 from dynamodbmanager.local.events import DEFAULT_STAGE, STAGE_NAME_PATTERN
+from dynamodbmanager.local.logs import LOG_FORMATS
 from dynamodbmanager.schema import DEFAULT_DEFINITION_FILE, InvalidDefinition
-
-#: The choices of ``local --log-format``, as :data:`dynamodbmanager.local.stack.LOG_FORMATS` (which needs werkzeug).
-LOG_FORMATS = ("text", "json")
 
 
 def _stage_name(value: str) -> str:
@@ -32,7 +30,8 @@ def _stage_name(value: str) -> str:
 
 def _local(args: argparse.Namespace) -> int:
     from dynamodbmanager.local.dynalite import DynaliteInstallFailed, NodeMissing
-    from dynamodbmanager.local.stack import LocalStack, PortBusy, StackConfig, terminal_handler
+    from dynamodbmanager.local.logs import terminal_handler
+    from dynamodbmanager.local.stack import LocalStack, PortBusy, StackConfig
 
     if args.data_dir is not None and args.emulator_url is not None:
         print("error: --data-dir starts dynalite; it cannot be combined with --emulator-url", file=sys.stderr)
