@@ -71,7 +71,7 @@ class App:
         QueriesApi(table, settings.cursor_signing_key).register(self.router)
         ConsoleApi().register(self.router)
         self.router.add("GET", "/health", self.health)
-        self.router.add("GET", "/openapi.json", self.openapi)
+        openapi.OpenApiDocument(table.shape).register(self.router)
         self.router.add("GET", "/table", self.table)
 
     def health(self, request: Request, _params: dict[str, str]) -> Response:
@@ -83,11 +83,6 @@ class App:
         """The table's design: its key and its indexes, so clients (the CLI, the console) address items by it."""
         request.operation = "table"
         return json_response(200, self._table_design)
-
-    def openapi(self, request: Request, _params: dict[str, str]) -> Response:
-        """The OpenAPI 3 document describing both contracts."""
-        request.operation = "openapi"
-        return openapi.response()
 
     def handle(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         """Serve one API Gateway proxy event and return the proxy result in the event's payload format."""
