@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from selenium import webdriver
@@ -60,6 +61,65 @@ def console_stack(
 def api_headers() -> dict[str, str]:
     """Headers for a direct API call to the console's stack."""
     return {"x-api-key": API_KEY, "Content-Type": "application/json"}
+
+
+#: The single-table design and the table keyed by a number and binary, as ``--table-definition`` files.
+SHOP_DEFINITION = ROOT / "examples" / "single-table.json"
+READINGS_DEFINITION = ROOT / "examples" / "number-and-binary-keys.json"
+#: Orders of the partition a query pages through: more than the smallest page holds.
+MANY_ORDERS = 12
+
+
+def shop_items() -> list[dict[str, object]]:
+    """The single-table design's seed: two customers with a profile and orders, and one with many orders."""
+    items: list[dict[str, object]] = [
+        {"PK": "CUSTOMER#1", "SK": "PROFILE", "name": "Ada"},
+        {"PK": "CUSTOMER#2", "SK": "PROFILE", "name": "Grace"},
+        {"PK": "CUSTOMER#2", "SK": "ORDER#9", "total": 90, "GSI1PK": "ORDER#9", "GSI1SK": "CUSTOMER#2"},
+    ]
+    for number, status in ((1, "OPEN"), (2, None), (3, "OPEN")):
+        order = {"PK": "CUSTOMER#1", "SK": f"ORDER#{number}", "total": number * 10, "createdAt": f"2026-0{number}"}
+        order |= {"GSI1PK": f"ORDER#{number}", "GSI1SK": "CUSTOMER#1"}
+        items.append(order | ({"status": status} if status else {}))
+    items += [{"PK": "CUSTOMER#MANY", "SK": f"ORDER#{number:02d}", "total": number} for number in range(MANY_ORDERS)]
+    return items
+
+
+def _design_stack(
+    lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory, definition: Path
+) -> RunningStack:
+    """A stack serving the table ``definition`` describes, open without an API key, on a table of its own."""
+    table = f"console_{definition.stem.replace('-', '_')}"
+    log = tmp_path_factory.mktemp(table) / "local.log"
+    return start_stack(lambda_zip, emulator, table, log, "--table-definition", str(definition))
+
+
+@pytest.fixture(scope="session")
+def shop_stack(
+    lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    """The local stack on the single-table design (PK/SK, GSI1, sparse open-orders), seeded by :func:`shop_items`."""
+    running = _design_stack(lambda_zip, emulator, tmp_path_factory, SHOP_DEFINITION)
+    try:
+        for item in shop_items():
+            path = f"{quote(str(item['PK']), safe='')}/{quote(str(item['SK']), safe='')}"
+            reply = call("PUT", f"{running.url}/items/{path}", item)
+            assert reply.status == 201, reply.body
+        yield running
+    finally:
+        running.process.stop()
+
+
+@pytest.fixture(scope="session")
+def readings_stack(
+    lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    """The local stack on a table keyed by a number (``sensor``) and binary (``at``), empty."""
+    running = _design_stack(lambda_zip, emulator, tmp_path_factory, READINGS_DEFINITION)
+    try:
+        yield running
+    finally:
+        running.process.stop()
 
 
 @pytest.fixture(scope="session")

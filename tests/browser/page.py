@@ -140,6 +140,43 @@ class ConsolePage:
         if text:
             field.send_keys(text)
 
+    # ---- The query bar. ----
+
+    def query(
+        self,
+        partition: str,
+        *,
+        index: str | None = None,
+        condition: str = "",
+        value: str = "",
+        upper: str = "",
+        descending: bool = False,
+    ) -> None:
+        """Query a partition of the table (or of ``index``), with a sort key ``condition`` (``begins_with``, ...)."""
+        target = Select(self.element("query-target"))
+        prefix = f"{index} · " if index else "Table · "
+        target.select_by_index(next(i for i, o in enumerate(target.options) if o.text.startswith(prefix)))
+        self.type_into("query-pk", partition)
+        if self.element("query-op").is_enabled():
+            Select(self.element("query-op")).select_by_value(condition)
+            if condition:
+                self.type_into("query-value", value)
+            if condition == "between":
+                self.type_into("query-value2", upper)
+            Select(self.element("query-order")).select_by_value("desc" if descending else "asc")
+        self.element("query-pk").send_keys(Keys.ENTER)
+
+    def type_into(self, element_id: str, text: str) -> None:
+        """Replace the text of an input field by typing ``text``."""
+        field = self.element(element_id)
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.DELETE)
+        field.send_keys(text)
+
+    def wait_for_rows(self, expected: list[str]) -> None:
+        """Wait until the rows, top to bottom, are the items named ``expected`` (their key values)."""
+        self.wait(lambda: self.row_ids() == expected, f"the rows {expected}", self.row_ids)
+
     # ---- The editor. ----
 
     def open_item(self, item_id: str) -> None:

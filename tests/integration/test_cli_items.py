@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,8 +17,9 @@ from urllib.parse import quote
 import pytest
 
 from dynamodbmanager.cli import main
+from dynamodbmanager.local.emulator import Emulator
 from dynamodbmanager.local.processes import free_port
-from tests.conftest import ROOT, RunningStack
+from tests.conftest import ROOT, RunningStack, start_stack
 from tests.httpclient import call
 
 pytestmark = pytest.mark.integration
@@ -442,3 +444,152 @@ def test_human_readable_output_shows_terminal_escapes_and_bidi_controls_escaped(
     assert _terminal_safe(deleted.stderr)
     assert deleted.stderr == f"deleted '{escaped_id}'\n".encode()
     assert call("GET", f"{stack.url}/items/{quote(item_id, safe='')}").status == 404
+
+
+# ---- Any table design: a single-table design (PK/SK, indexes), and number and binary keys. ----
+
+SHOP = ROOT / "examples" / "single-table.json"
+READINGS = ROOT / "examples" / "number-and-binary-keys.json"
+
+
+def _design_stack(lambda_zip: Path, emulator: Emulator, tmp: Path, definition: Path) -> RunningStack:
+    """A stack serving the table ``definition`` describes, on a table of its own."""
+    table = f"cli_{definition.stem.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+    return start_stack(lambda_zip, emulator, table, tmp / "local.log", "--table-definition", str(definition))
+
+
+@pytest.fixture(scope="module")
+def shop(lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack serving the single-table design: PK/SK, the GSI ``GSI1`` and the sparse ``open-orders``."""
+    running = _design_stack(lambda_zip, emulator, tmp_path_factory.mktemp("cli-shop"), SHOP)
+    try:
+        yield running
+    finally:
+        running.process.stop()
+
+
+@pytest.fixture(scope="module")
+def readings(lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack serving a table with a number partition key and a binary sort key."""
+    running = _design_stack(lambda_zip, emulator, tmp_path_factory.mktemp("cli-readings"), READINGS)
+    try:
+        yield running
+    finally:
+        running.process.stop()
+
+
+def _stored_at(stack: RunningStack, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The item at ``key`` as DynamoDB holds it, read with the low-level client; None when there is none."""
+    client = stack.emulator.client("dynamodb")
+    item: dict[str, Any] | None = client.get_item(TableName=stack.table_name, Key=key, ConsistentRead=True).get("Item")
+    return item
+
+
+def test_put_get_patch_delete_by_partition_and_sort_key(shop: RunningStack, capsys: pytest.CaptureFixture[str]) -> None:
+    customer = f"CUSTOMER#{uuid.uuid4().hex[:8]}"
+    key = {"PK": {"S": customer}, "SK": {"S": "PROFILE"}}
+    status, out, _ = run(capsys, shop, "items", "put", customer, "PROFILE", '{"name": "Ada"}')
+    assert status == 0
+    assert json.loads(out) == {"PK": customer, "SK": "PROFILE", "name": "Ada", "_version": 1}
+
+    status, out, _ = run(capsys, shop, "items", "get", customer, "PROFILE", "--output", "table")
+    assert status == 0
+    assert [line.split() for line in out.splitlines()[2:4]] == [["PK", customer], ["SK", "PROFILE"]]
+
+    status, out, _ = run(capsys, shop, "items", "patch", customer, "PROFILE", '{"name": "Ada L."}', "--if-match", "1")
+    assert status == 0
+    assert json.loads(out)["_version"] == 2
+    assert _stored_at(shop, key) == {**key, "name": {"S": "Ada L."}, "_version": {"N": "2"}}
+
+    status, _, err = run(capsys, shop, "items", "get", customer)
+    assert status == 2
+    assert "give both values" in err
+    status, _, err = run(capsys, shop, "items", "delete", customer, "PROFILE", "--if-match", "1")
+    assert status == 3
+    status, _, err = run(capsys, shop, "items", "delete", customer, "PROFILE", "--if-match", "2")
+    assert status == 0
+    assert err == f"deleted PK '{customer}', SK 'PROFILE'\n"
+    assert _stored_at(shop, key) is None
+    status, _, err = run(capsys, shop, "items", "get", customer, "PROFILE")
+    assert status == 1
+
+
+def _orders(shop: RunningStack, capsys: pytest.CaptureFixture[str]) -> str:
+    """A customer with a profile and three orders, put with the key in the body; the customer's key."""
+    customer = f"CUSTOMER#{uuid.uuid4().hex[:8]}"
+    items: list[dict[str, Any]] = [{"PK": customer, "SK": "PROFILE", "name": "Ada"}]
+    for number, status in ((1, "OPEN"), (2, "SHIPPED"), (3, "OPEN")):
+        order = f"ORDER#{customer[-8:]}-{number}"
+        items.append(
+            {"PK": customer, "SK": f"ORDER#{number}", "total": number * 10, "GSI1PK": order, "GSI1SK": customer}
+            | ({"status": status} if status == "OPEN" else {})
+        )
+    for item in items:
+        assert run(capsys, shop, "items", "put", json.dumps(item), "--create-only")[0] == 0
+    return customer
+
+
+def test_query_a_partition_by_sort_key_prefix_highest_first(
+    shop: RunningStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    customer = _orders(shop, capsys)
+    status, out, _ = run(capsys, shop, "items", "query", customer, "--begins-with", "ORDER#", "--desc")
+    assert status == 0
+    page = json.loads(out)
+    assert [item["SK"] for item in page["items"]] == ["ORDER#3", "ORDER#2", "ORDER#1"]
+    assert page["next_cursor"] is None
+
+    argv = ("items", "query", customer, "--between", "ORDER#2", "PROFILE", "--limit", "1", "--all", "-o", "jsonl")
+    status, out, _ = run(capsys, shop, *argv)
+    assert status == 0
+    assert [json.loads(line)["SK"] for line in out.splitlines()] == ["ORDER#2", "ORDER#3", "PROFILE"]
+
+    status, out, _ = run(capsys, shop, "items", "query", customer, "--lt", "ORDER#2", "--output", "table")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["PK", "SK"]
+    assert lines[2].split()[:2] == [customer, "ORDER#1"]
+    assert len(lines) == 3
+
+
+def test_query_an_index_and_a_sparse_one(shop: RunningStack, capsys: pytest.CaptureFixture[str]) -> None:
+    customer = _orders(shop, capsys)
+    order = f"ORDER#{customer[-8:]}-2"
+    status, out, _ = run(capsys, shop, "items", "query", order, "--index", "GSI1", "--format", "dynamodb")
+    assert status == 0
+    (item,) = json.loads(out)["items"]
+    assert item["SK"] == {"S": "ORDER#2"}
+    assert item["total"] == {"N": "20"}
+
+    status, out, _ = run(capsys, shop, "items", "query", "OPEN", "--index", "open-orders", "--all", "-o", "jsonl")
+    assert status == 0
+    mine = [json.loads(line) for line in out.splitlines() if customer in line]
+    assert sorted(found["SK"] for found in mine) == ["ORDER#1", "ORDER#3"]
+    assert all(set(found) == {"PK", "SK", "status"} for found in mine)  # KEYS_ONLY
+
+    status, _, err = run(capsys, shop, "items", "query", "OPEN", "--index", "nope")
+    assert status == 2
+    assert "its indexes: GSI1, by-created, open-orders" in err
+
+
+def test_number_and_binary_keys_get_by_decimal_text_and_either_base64(
+    readings: RunningStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sensor = str(uuid.uuid4().int % 10**9)
+    body = f'{{"sensor": {{"N": "{sensor}"}}, "at": {{"B": "AAH+/w=="}}, "celsius": {{"N": "21.5"}}}}'
+    status, out, _ = run(capsys, readings, "items", "put", body, "--format", "dynamodb")
+    assert status == 0
+    assert json.loads(out)["at"] == {"B": "AAH+/w=="}
+    for binary in ("AAH+/w==", "AAH-_w"):
+        status, out, _ = run(capsys, readings, "items", "get", sensor, binary)
+        assert status == 0
+        assert json.loads(out) == {"sensor": int(sensor), "at": "AAH+/w==", "celsius": 21.5, "_version": 1}
+    stored_key = {"sensor": {"N": sensor}, "at": {"B": b"\x00\x01\xfe\xff"}}
+    assert _stored_at(readings, stored_key) is not None
+
+    status, out, _ = run(capsys, readings, "items", "query", sensor, "--gte", "AAE", "--output", "table")
+    assert status == 0
+    assert out.splitlines()[2].split()[:2] == [sensor, "AAH+/w=="]
+    status, _, _ = run(capsys, readings, "items", "delete", sensor, "AAH-_w")
+    assert status == 0
+    assert _stored_at(readings, stored_key) is None

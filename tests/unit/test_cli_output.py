@@ -122,6 +122,22 @@ def test_items_table_has_one_column_per_attribute_and_blanks_for_absent_ones() -
     assert items_table([]) == "(no items)"
 
 
+def test_tables_show_the_key_attributes_first_in_key_order_whole_and_bare() -> None:
+    long_sort_key = "ORDER#" + "9" * 100
+    item = {"total": 3, "SK": long_sort_key, "PK": "CUSTOMER#1", "_version": 1, "GSI1PK": "ORDER#42"}
+    lines = item_table(item, key=("PK", "SK")).splitlines()
+    assert [line.split()[0] for line in lines[2:]] == ["PK", "SK", "GSI1PK", "_version", "total"]
+    assert lines[3].split() == ["SK", long_sort_key]  # never cut: it is copied into the next command
+    rows = items_table([item, {"PK": "CUSTOMER#2", "SK": "PROFILE"}], key=("PK", "SK")).splitlines()
+    assert rows[0].split() == ["PK", "SK", "GSI1PK", "_version", "total"]
+    assert rows[2].split()[:2] == ["CUSTOMER#1", long_sort_key]
+    assert rows[3].split() == ["CUSTOMER#2", "PROFILE"]
+    typed = [{"c": {"N": "21.5"}, "at": {"B": "AAE="}, "sensor": {"N": "7"}, "id": {"S": "x"}}]
+    lines = items_table(typed, typed=True, key=("sensor", "at")).splitlines()
+    assert lines[0].split() == ["sensor", "at", "c", "id"]
+    assert lines[2].split() == ["7", "AAE=", '{"N":"21.5"}', '{"S":"x"}']  # only the key is bare
+
+
 def test_the_server_message_is_kept_as_is() -> None:
     ours = _error_of(404, '{"error": {"code": "NotFound", "message": "No item has id \'x\'."}}')
     assert (ours.status, ours.code, ours.message) == (404, "NotFound", "No item has id 'x'.")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from dynamodbmanager.cli import main, parser
+from dynamodbmanager.client import ApiClient, Reply
 
 
 def _commands(root: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -35,6 +37,7 @@ def test_every_command_is_there() -> None:
         "items patch",
         "items delete",
         "items list",
+        "items query",
         "export",
         "import",
     }
@@ -55,6 +58,10 @@ def test_every_command_has_an_example_in_its_help(words: tuple[str, ...], text: 
         ["items", "list", "--output", "xml"],
         ["items", "get", "x", "--format", "xml"],
         ["items", "put", "{}", "--format", "csv"],
+        ["items", "query"],
+        ["items", "query", "x", "--eq", "a", "--lt", "b"],
+        ["items", "query", "x", "--between", "a"],
+        ["items", "query", "x", "--output", "xml"],
         ["export"],
         ["import"],
         ["export", "--to", "x.jsonl", "--format", "xml"],
@@ -96,12 +103,12 @@ def test_import_refuses_a_missing_file_and_bad_numbers(capsys: pytest.CaptureFix
     assert "--concurrency" in capsys.readouterr().err
 
 
-ITEM_ACTIONS = ["get", "put", "patch", "delete", "list"]
+ITEM_ACTIONS = ["get", "put", "patch", "delete", "list", "query"]
 
 
 @pytest.mark.parametrize("action", ITEM_ACTIONS)
 def test_every_items_action_takes_the_item_format_plain_by_default(action: str) -> None:
-    argv = ["items", action, *(["x"] if action in ("get", "patch", "delete") else [])]
+    argv = ["items", action, *(["x"] if action in ("get", "patch", "delete", "query") else [])]
     assert parser().parse_args(argv).item_format == "json"
     assert parser().parse_args([*argv, "--format", "dynamodb"]).item_format == "dynamodb"
 
@@ -126,6 +133,20 @@ def test_the_items_help_has_a_dynamodb_json_example(capsys: pytest.CaptureFixtur
     assert "dynamodbmanager items put @item.json --format dynamodb" in out
 
 
+def _design_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Serve the default table's design and nothing else: any other request fails the test. The requests made."""
+    made: list[str] = []
+    design = '{"name": "anything", "key": [{"name": "id", "type": "S"}], "indexes": []}'
+
+    def request(_client: ApiClient, method: str, path: str, *_args: Any, **_kwargs: Any) -> Reply:
+        made.append(f"{method} {path}")
+        assert (method, path) == ("GET", "/table"), f"{method} {path} was sent"
+        return Reply(200, {}, design)
+
+    monkeypatch.setattr(ApiClient, "request", request)
+    return made
+
+
 @pytest.mark.parametrize(
     ("body", "argv", "message"),
     [
@@ -135,9 +156,11 @@ def test_the_items_help_has_a_dynamodb_json_example(capsys: pytest.CaptureFixtur
         ('{"id": 42}', [], "the item's 'id' must be a string"),
     ],
 )
-def test_an_id_of_the_wrong_form_is_refused_before_any_request(
-    body: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+def test_an_id_of_the_wrong_form_is_refused_before_any_write(
+    body: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Port 1 answers nothing: reaching it would be exit status 4, not 2.
-    assert main(["items", "put", body, *argv, "--url", "http://127.0.0.1:1"]) == 2
+    # Only the table's design is read: it says the key is the string 'id'.
+    made = _design_only(monkeypatch)
+    assert main(["items", "put", body, *argv]) == 2
     assert capsys.readouterr().err.startswith(f"error: {message}")
+    assert made == ["GET /table"]

@@ -13,8 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,10 +22,15 @@ from dynamodbmanager import jsoncodec
 from dynamodbmanager.client import ApiClient, ApiError, Unreachable
 from dynamodbmanager.datatools.formats import canonical
 from dynamodbmanager.errors import BadRequest
+from dynamodbmanager.schema import KEY_ATTRIBUTE
+from dynamodbmanager.text import HIDDEN_CATEGORIES as HIDDEN_CATEGORIES  # noqa: PLC0414 - the CLI's re-export
+from dynamodbmanager.text import visible as visible  # noqa: PLC0414 - the CLI's re-export
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 URL_VARIABLE = "DYNAMODBMANAGER_URL"
 API_KEY_VARIABLE = "DYNAMODBMANAGER_API_KEY"
+#: The key a table of items shows first when the command does not know the table's design: the default table's.
+DEFAULT_KEY = (KEY_ATTRIBUTE,)
 #: Widest a table cell gets before it is cut with an ellipsis.
 MAX_CELL = 40
 #: The item forms of ``--format``: plain JSON (the API's default) and DynamoDB JSON (``?format=dynamodb``).
@@ -39,33 +43,6 @@ FORMAT_HELP = (
     '{"B": "AAE="}), which names every value\'s type and so keeps any item exactly. Items given are read in '
     "this form and items printed are written in it, as the API returns them"
 )
-
-
-#: Unicode categories shown escaped: controls (C0, DEL, C1), format characters (bidirectional controls, zero-width
-#: marks), lone surrogates, and line and paragraph separators. None of them has a glyph of its own.
-HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(char: str) -> str:
-    """One hidden character as Python writes it in a literal: ``\\n``, ``\\x1b``, ``\\u202e``, ``\\U000e0001``."""
-    if char in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[char]
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-def visible(text: str) -> str:
-    """``text`` with every control, format or separator character escaped, so a terminal shows it and obeys none.
-
-    Escape sequences (ESC, CSI, OSC) could retitle the window, clear the screen or write the clipboard, and
-    bidirectional controls could make one id read as another; everything printable is kept as it is.
-    """
-    if text.isprintable():  # nothing printable is hidden: the common case costs one scan
-        return text
-    return "".join(_escape(char) if unicodedata.category(char) in HIDDEN_CATEGORIES else char for char in text)
 
 
 class Exit(IntEnum):
@@ -202,39 +179,41 @@ def typed_parts(value: Any) -> tuple[str, Any]:
     return "", value
 
 
-def _ordered(names: Iterable[str]) -> list[str]:
-    """Attribute names sorted, ``id`` first: the order of every table."""
-    return sorted(names, key=lambda name: (name != "id", name))
+def _ordered(names: Iterable[str], key: Sequence[str]) -> list[str]:
+    """Attribute names with the key attributes first, in key order, then the others sorted: the order of every table."""
+    present = set(names)
+    return [name for name in key if name in present] + sorted(present.difference(key))
 
 
-def item_table(item: dict[str, Any], *, typed: bool = False) -> str:
-    """One item as an attribute/value table, ``id`` first; a DynamoDB JSON item gets a column of types."""
+def item_table(item: dict[str, Any], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> str:
+    """One item as an attribute/value table, its ``key`` attributes first and whole; typed items get a type column."""
     rows: list[list[str]] = []
-    for name in _ordered(item):
+    for name in _ordered(item, key):
+        width = None if name in key else 80
         if typed:
             kind, content = typed_parts(item[name])
-            rows.append([name, kind, cell(content, None if name == "id" else 80)])
+            rows.append([name, kind, cell(content, width)])
         else:
-            rows.append([name, cell(item[name], None if name == "id" else 80)])
+            rows.append([name, cell(item[name], width)])
     return render_table(["attribute", "type", "value"] if typed else ["attribute", "value"], rows)
 
 
-def items_table(items: list[dict[str, Any]], *, typed: bool = False) -> str:
-    """Items as rows under the union of their attributes, ``id`` first; an absent attribute is blank.
+def items_table(items: list[dict[str, Any]], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> str:
+    """Items as rows under the union of their attributes, the ``key`` attributes first; an absent one is blank.
 
     A cell of a DynamoDB JSON item is its compact typed value (``{"SS":["a","b"]}``), so the type shows.
     """
-    columns = _ordered({name for item in items for name in item})
+    columns = _ordered({name for item in items for name in item}, key)
     if not columns:
         return "(no items)"
-    return render_table(columns, ([_row_cell(item, name, typed) for name in columns] for item in items))
+    return render_table(columns, ([_row_cell(item, name, typed, key) for name in columns] for item in items))
 
 
-def _row_cell(item: dict[str, Any], name: str, typed: bool) -> str:
-    """One cell of a row of items: blank when the item lacks the attribute; the id whole and bare."""
+def _row_cell(item: dict[str, Any], name: str, typed: bool, key: Sequence[str]) -> str:
+    """One cell of a row of items: blank when the item lacks the attribute; a key attribute whole and bare."""
     if name not in item:
         return ""
-    if name == "id":
-        # Never cut nor typed: the id is what a reader copies into the next command.
+    if name in key:
+        # Never cut nor typed: the key is what a reader copies into the next command.
         return cell(typed_parts(item[name])[1] if typed else item[name], None)
     return cell(item[name])

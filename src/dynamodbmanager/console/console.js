@@ -1,4 +1,6 @@
-// The console's behaviour: list, filter, open, edit, create, duplicate and delete items through /items.
+// The console's behaviour: list, query, filter, open, edit, create, duplicate and delete items through the REST API.
+// The table's design (GET /table) says how items are keyed: each item is addressed by its whole key, and the query
+// bar reads one partition of the table or of an index.
 // Plain script, no build step; numbers stay the exact JSON text the API sent (DynamoDB holds 38 digits).
 // Items are loaded as DynamoDB JSON (?format=dynamodb), so the console knows every value's type; the plain
 // view is derived from it, and a save from either view never changes a type the user did not edit.
@@ -191,8 +193,6 @@
   const typed = (kind, content) => new Map([[kind, content]]);
   const typeOf = (value) => value.keys().next().value;
   const contentOf = (value) => value.values().next().value;
-  /** The id of a typed item: its key is always a string. */
-  const idOf = (item) => contentOf(item.get("id"));
 
   /** Why a value is not well-formed DynamoDB JSON, or null when it is; sizes and duplicates are the API's to check. */
   function typedProblem(value, path) {
@@ -376,13 +376,52 @@
   /** Every item request asks for DynamoDB JSON: the console always knows each value's type. */
   const TYPED = "format=dynamodb";
   const MERGE_PATCH = "application/merge-patch+json";
-  const itemPath = (id) => `/items/${encodeURIComponent(id)}?${TYPED}`;
+
+  // ---- The table's design: its key and indexes, as GET /table describes them. ----
+
+  /** The seed's table, assumed until the API has said otherwise (an API without /table serves only it). */
+  const DEFAULT_DESIGN = { name: "", key: [{ name: "id", type: "S" }], indexes: [] };
+  const KIND_NAMES = { S: "string", N: "number", B: "binary" };
+
+  const keyNames = (attributes = state.design.key) => attributes.map((attribute) => attribute.name);
+  /** Whether the API makes the key of a new item that has none: only for a table keyed by a string alone. */
+  const generatesKey = () => state.design.key.length === 1 && state.design.key[0].type === "S";
+  /** A typed item's key values, in the table's key order (undefined where one is missing). */
+  const keyOf = (item) => state.design.key.map(({ name }) => item.get(name));
+  /** A typed key value as text: a string as it is, a number's decimal text, binary as its base64. */
+  const keyText = (value) => (value instanceof Map ? String(contentOf(value)) : "");
+  /** How the page names an item: its key values, the sort key after " / ". */
+  const labelOf = (item) => keyOf(item).map(keyText).join(" / ");
+  /** An exact identity of an item's key, types included, to find its row again. */
+  const identityOf = (item) => stringifyExact(keyOf(item).map((value) => value ?? null), true);
+
+  /** Base64, standard or URL-safe, padded or not, as URL-safe base64 without padding: binary in an API path. */
+  const urlSafe = (text) => text.trim().replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  /** A key value's text as the API reads it in a path or a query string (before encoding). */
+  const pathText = (type, text) => (type === "B" ? urlSafe(text) : text);
+  /** An item's path: /items/{pk} or /items/{pk}/{sk}, each value in its path form, asking for DynamoDB JSON. */
+  const itemPath = (key) =>
+    "/items/" +
+    state.design.key.map((attribute, i) => encodeURIComponent(pathText(attribute.type, keyText(key[i])))).join("/") +
+    `?${TYPED}`;
 
   // ---- The page's elements and state. ----
 
   const $ = (id) => document.getElementById(id);
   const ui = {
     serviceInfo: $("service-info"),
+    queryBar: $("query-bar"),
+    queryTarget: $("query-target"),
+    queryPkLabel: $("query-pk-label"),
+    queryPk: $("query-pk"),
+    querySortLabel: $("query-sort-label"),
+    queryOp: $("query-op"),
+    queryValue: $("query-value"),
+    queryAnd: $("query-and"),
+    queryValue2: $("query-value2"),
+    queryOrder: $("query-order"),
+    queryScan: $("query-scan"),
+    queryNote: $("query-note"),
     apiKey: $("api-key"),
     message: $("message"),
     messageText: $("message-text"),
@@ -420,14 +459,17 @@
   const MAX_COLUMNS = 8;
 
   const state = {
+    design: DEFAULT_DESIGN, // the table's key and indexes
+    query: null, // the query the listing shows ({path, params, lookup, key}), or null for the scan of the table
     cursors: [null], // cursors[n] opens page n+1; null is the first page
     page: 0,
     nextCursor: null,
     items: [], // typed items (Maps of DynamoDB JSON values), in the API's order
     ticket: 0, // the latest page load; answers to earlier ones are dropped
-    // The editor: "edit" an existing item (id, etag) or "create" a new one; pristine is the text as loaded.
+    // The editor: "edit" an existing item (key, etag) or "create" a new one; pristine is the text as loaded.
     mode: null,
-    id: null,
+    key: null, // the typed key values of the item being edited
+    label: null, // how messages name it: its key values
     etag: null,
     pristine: "",
     pending: null, // "save" or "delete" while a conflict waits for a decision
@@ -476,22 +518,29 @@
 
   // ---- The table. ----
 
+  /** The key attributes shown first: the table's, then those of the index the listing queries. */
+  function keyColumns() {
+    const names = keyNames();
+    const extra = state.query ? keyNames(state.query.key).filter((name) => !names.includes(name)) : [];
+    return [...names, ...extra];
+  }
+
   function columnsOf(items) {
+    const key = keyColumns();
     const seen = new Map();
     for (const item of items) {
       for (const name of item.keys()) seen.set(name, (seen.get(name) || 0) + 1);
     }
-    seen.delete("id");
-    seen.delete(VERSION);
+    for (const name of [...key, VERSION]) seen.delete(name);
     const names = [...seen].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name]) => name);
-    const shown = names.slice(0, MAX_COLUMNS - 1);
-    return { columns: ["id", ...shown, VERSION], hidden: names.length - shown.length };
+    const shown = names.slice(0, Math.max(MAX_COLUMNS - key.length, 1));
+    return { columns: [...key, ...shown, VERSION], key, hidden: names.length - shown.length };
   }
 
   /** How a typed value reads in a table cell: its plain form. */
   const typedCellText = (value) => cellText(plainOf(value));
 
-  /** The test a filter puts items to: `name=value` when the page has that attribute, else id prefix or value. */
+  /** The test a filter puts items to: `name=value` when the page has that attribute, else key prefix or value. */
   function matcher(filter) {
     if (!filter) return () => true;
     const equals = filter.indexOf("=");
@@ -501,9 +550,10 @@
       return (item) => item.has(name) && typedCellText(item.get(name)).toLowerCase() === wanted;
     }
     const wanted = filter.toLowerCase();
+    const [partition] = keyNames();
     const valueMatches = ([attribute, value]) =>
-      attribute !== "id" && attribute !== VERSION && typedCellText(value).toLowerCase().includes(wanted);
-    return (item) => String(idOf(item)).toLowerCase().startsWith(wanted) || [...item].some(valueMatches);
+      attribute !== partition && attribute !== VERSION && typedCellText(value).toLowerCase().includes(wanted);
+    return (item) => labelOf(item).toLowerCase().startsWith(wanted) || [...item].some(valueMatches);
   }
 
   /** A badge that names a value's DynamoDB type; sets and binary, which plain JSON cannot tell, stand out. */
@@ -518,7 +568,8 @@
   function render() {
     const filter = ui.filter.value.trim();
     const shown = state.items.filter(matcher(filter));
-    const { columns, hidden } = columnsOf(shown); // a filter brings its items' own attributes into view
+    const { columns, key, hidden } = columnsOf(shown); // a filter brings its items' own attributes into view
+    const selected = state.mode === "edit" ? identityOf(state.loaded) : null;
     ui.head.replaceChildren(
       ...columns.map((name) => {
         const th = document.createElement("th");
@@ -530,20 +581,28 @@
     ui.body.replaceChildren(
       ...shown.map((item) => {
         const row = document.createElement("tr");
-        const id = idOf(item);
-        row.dataset.id = id;
-        if (state.mode === "edit" && state.id === id) row.classList.add("selected");
+        const label = labelOf(item);
+        row.dataset.id = label;
+        row.dataset.key = identityOf(item);
+        if (row.dataset.key === selected) row.classList.add("selected");
         for (const name of columns) {
-          const cell = document.createElement(name === "id" ? "th" : "td");
-          if (name === "id") {
+          const first = name === key[0];
+          const cell = document.createElement(first ? "th" : "td");
+          if (first) {
             cell.scope = "row";
             const open = document.createElement("button");
             open.type = "button";
             open.className = "link";
-            show(open, id); // the id as it is, every character of it in sight
-            open.title = `Open ${shownText(id)}`;
-            open.addEventListener("click", () => openItem(id));
+            show(open, keyText(item.get(name))); // the key as it is, every character of it in sight
+            open.title = `Open ${shownText(label)}`;
+            open.addEventListener("click", () => openItem(item));
             cell.append(open);
+          } else if (key.includes(name) && item.has(name)) {
+            const text = document.createElement("span");
+            text.className = "value key";
+            show(text, keyText(item.get(name)));
+            cell.append(text);
+            cell.title = shownText(text.textContent);
           } else if (item.has(name)) {
             const value = item.get(name);
             const kind = typeOf(value);
@@ -577,20 +636,35 @@
     ui.next.disabled = !state.nextCursor;
   }
 
+  /** One page of the listing: the scan of the table, a query's page, or the one item a lookup by key finds. */
+  async function fetchPage(cursor) {
+    const query = state.query;
+    if (query && query.lookup) {
+      try {
+        const { text } = await request("GET", query.path);
+        return { items: [parseExact(text)], next: null };
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return { items: [], next: null };
+        throw error;
+      }
+    }
+    const params = new URLSearchParams({ ...(query && query.params), limit: ui.pageSize.value, format: "dynamodb" });
+    if (cursor) params.set("cursor", cursor);
+    const page = parseExact((await request("GET", `${query ? query.path : "/items"}?${params}`)).text);
+    const next = page.get("next_cursor");
+    return { items: page.get("items"), next: typeof next === "string" ? next : null };
+  }
+
   async function loadPage() {
     const ticket = ++state.ticket;
     const cursor = state.cursors[state.page];
-    const query = new URLSearchParams({ limit: ui.pageSize.value, format: "dynamodb" });
-    if (cursor) query.set("cursor", cursor);
     ui.count.textContent = "Loading…";
     ui.columnsNote.textContent = "";
     try {
-      const { text } = await request("GET", `/items?${query}`);
+      const { items, next } = await fetchPage(cursor);
       if (ticket !== state.ticket) return; // a later load (another page, a new key) has taken over
-      const page = parseExact(text);
-      state.items = page.get("items");
-      const next = page.get("next_cursor");
-      state.nextCursor = typeof next === "string" ? next : null;
+      state.items = items;
+      state.nextCursor = next;
       render();
     } catch (error) {
       if (ticket !== state.ticket) return;
@@ -603,6 +677,97 @@
     state.cursors = [null];
     state.page = 0;
     return loadPage();
+  }
+
+  // ---- The query bar: one partition of the table or of an index, in sort key order. ----
+
+  /** What the query bar can read: the table (by its key) and each index (by its own). */
+  function queryTargets() {
+    const described = (attributes) => attributes.map(({ name, type }) => `${name} (${type})`).join(", ");
+    return [
+      { index: null, key: state.design.key, label: `Table · ${described(state.design.key)}` },
+      ...state.design.indexes.map((index) => ({
+        index: index.name,
+        key: index.key,
+        label: `${index.name} · ${described(index.key)}${index.projection === "KEYS_ONLY" ? " · keys only" : ""}`,
+      })),
+    ];
+  }
+
+  const currentTarget = () => queryTargets()[ui.queryTarget.selectedIndex] || queryTargets()[0];
+
+  /** Show the design: the key names in the query bar, which a table without a sort key or index goes without. */
+  function showDesign() {
+    const targets = queryTargets();
+    ui.queryTarget.replaceChildren(...targets.map((target, i) => new Option(target.label, String(i))));
+    ui.queryBar.hidden = state.design.key.length === 1 && targets.length === 1;
+    ui.filter.placeholder = `${keyNames()[0]} prefix, value, or name=value`;
+    showTarget();
+  }
+
+  /** Fit the bar to the chosen table or index: its partition key's name, and its sort key's, if it has one. */
+  function showTarget() {
+    const { key, index } = currentTarget();
+    const [partition, sort] = key;
+    ui.queryPkLabel.textContent = partition.name;
+    ui.queryPk.placeholder = partition.type === "B" ? "base64" : KIND_NAMES[partition.type];
+    ui.querySortLabel.textContent = sort ? sort.name : "no sort key";
+    for (const control of [ui.queryOp, ui.queryValue, ui.queryValue2, ui.queryOrder]) control.disabled = !sort;
+    ui.queryValue.placeholder = sort && sort.type === "B" ? "base64" : "";
+    const between = Boolean(sort) && ui.queryOp.value === "between";
+    ui.queryAnd.hidden = !between;
+    ui.queryValue2.hidden = !between;
+    ui.queryValue.hidden = !sort || ui.queryOp.value === "";
+    $("query-run").textContent = !sort && !index ? "Look up" : "Query";
+  }
+
+  /** The listing the bar asks for; a lookup by key where the table has no sort key (its partition is one item). */
+  function readQuery() {
+    const { key, index } = currentTarget();
+    const [partition, sort] = key;
+    const pk = ui.queryPk.value;
+    const where = index ? `index ${index}` : "the table";
+    const segment = encodeURIComponent(pathText(partition.type, pk));
+    if (!sort && !index) {
+      return { path: `/items/${segment}?${TYPED}`, lookup: true, key, text: `${partition.name} = “${pk}”` };
+    }
+    const params = {};
+    const parts = [`${partition.name} = “${pk}”`];
+    const op = sort ? ui.queryOp.value : "";
+    if (op === "between") {
+      params.from = pathText(sort.type, ui.queryValue.value);
+      params.to = pathText(sort.type, ui.queryValue2.value);
+      parts.push(`${sort.name} from “${ui.queryValue.value}” to “${ui.queryValue2.value}”`);
+    } else if (op) {
+      params[op] = pathText(sort.type, ui.queryValue.value);
+      parts.push(`${sort.name} ${ui.queryOp.selectedOptions[0].textContent} “${ui.queryValue.value}”`);
+    }
+    if (sort && ui.queryOrder.value === "desc") params.order = "desc";
+    const collection = index ? `/indexes/${encodeURIComponent(index)}/items/` : "/items/";
+    const order = sort ? (params.order ? `, ${sort.name} descending` : `, ${sort.name} ascending`) : "";
+    return { path: collection + segment, params, key, text: `Query of ${where}: ${parts.join(", ")}${order}` };
+  }
+
+  /** Show the first page of what the bar asks for. */
+  function runQuery() {
+    if (!ui.queryPk.value) {
+      say(`Enter a value of ${currentTarget().key[0].name} to query.`, "error");
+      ui.queryPk.focus();
+      return;
+    }
+    quiet();
+    state.query = readQuery();
+    show(ui.queryNote, state.query.text);
+    ui.queryScan.disabled = false;
+    firstPage();
+  }
+
+  /** Back to the scan of the whole table. */
+  function showScan() {
+    state.query = null;
+    ui.queryNote.textContent = "";
+    ui.queryScan.disabled = true;
+    firstPage();
   }
 
   // ---- The editor. ----
@@ -672,14 +837,15 @@
   }
 
   function closeEditor() {
-    const id = state.id;
+    const identity = state.mode === "edit" ? identityOf(state.loaded) : null;
     state.mode = null;
-    state.id = null;
+    state.key = null;
+    state.label = null;
     state.etag = null;
     ui.editor.hidden = true;
     ui.layout.classList.remove("editing");
     render();
-    const row = [...ui.body.rows].find((candidate) => candidate.dataset.id === id);
+    const row = [...ui.body.rows].find((candidate) => candidate.dataset.key === identity);
     (row ? row.querySelector("button") : ui.table).focus();
   }
 
@@ -687,7 +853,7 @@
 
   async function mayDiscard() {
     if (!dirty()) return true;
-    const name = state.mode === "edit" ? `“${state.id}”` : "the new item";
+    const name = state.mode === "edit" ? `“${state.label}”` : "the new item";
     return ask(`Discard your unsaved changes to ${name}?`, "Discard");
   }
 
@@ -746,41 +912,51 @@
   }
 
   /** Open the typed item an answer holds, without the server-managed version, as the new starting point. */
-  function showItem(id, reply) {
+  function showItem(reply) {
     const item = parseExact(reply.text);
     item.delete(VERSION);
-    state.id = id;
+    state.key = keyOf(item);
+    state.label = labelOf(item);
     state.etag = reply.etag;
     state.loaded = item;
     state.basis = item;
-    showEditor("edit", id, `Version ${reply.etag}`);
+    showEditor("edit", state.label, `Version ${reply.etag}`);
   }
 
-  async function openItem(id) {
+  /** Open an item of the listing, read again by its whole key. */
+  async function openItem(item) {
     if (!(await mayDiscard())) return;
     quiet();
     try {
-      showItem(id, await request("GET", itemPath(id)));
+      showItem(await request("GET", itemPath(keyOf(item))));
     } catch (error) {
       sayError(error);
     }
   }
 
-  async function newItem(template = new Map([["id", typed("S", "")]]), title = "New item") {
+  /** A new item's starting text: each key attribute, empty (a number 0), for the user to fill in. */
+  const blankKey = () =>
+    new Map(state.design.key.map(({ name, type }) => [name, typed(type, type === "N" ? "0" : "")]));
+
+  async function newItem(template = blankKey(), title = "New item") {
     if (!(await mayDiscard())) return;
     quiet();
-    state.id = null;
+    state.key = null;
+    state.label = null;
     state.etag = null;
     state.loaded = template;
     state.basis = template;
-    showEditor("create", title, "Leave out “id” (or leave it empty) to have one generated.");
+    const names = keyNames();
+    const key = state.design.key.map(({ name, type }) => `“${name}” (${KIND_NAMES[type]})`).join(" and ");
+    const generated = `Leave out “${names[0]}” (or leave it empty) to have one generated.`;
+    showEditor("create", title, generatesKey() ? generated : `Give its key: ${key}.`);
   }
 
   function conflictWith(action) {
     state.pending = action;
     show(
       ui.conflictText,
-      `Someone else changed “${state.id}” after you opened version ${state.etag}. ` +
+      `Someone else changed “${state.label}” after you opened version ${state.etag}. ` +
         (action === "save"
           ? "Reload it to see their version (your edits are lost), or overwrite it with yours."
           : "Reload it to see their version, or delete it anyway."),
@@ -796,19 +972,21 @@
     for (const [name, value] of item) {
       if (name !== VERSION && !(state.loaded.has(name) && same(value, state.loaded.get(name)))) patch.set(name, value);
     }
-    // The id cannot go: left out of the text, it stays what it is.
-    for (const name of state.loaded.keys()) if (!item.has(name) && name !== "id") patch.set(name, null);
+    // The key cannot go: left out of the text, it stays what it is.
+    const key = keyNames();
+    for (const name of state.loaded.keys()) if (!item.has(name) && !key.includes(name)) patch.set(name, null);
     return patch;
   }
 
   async function create(item) {
     const body = new Map(item);
-    const id = body.get("id");
-    if (id instanceof Map && typeOf(id) === "S" && contentOf(id) === "") body.delete("id"); // "generate one"
+    const [partition] = keyNames();
+    const id = body.get(partition);
+    if (generatesKey() && id instanceof Map && typeOf(id) === "S" && contentOf(id) === "") body.delete(partition);
     try {
       const reply = await request("POST", `/items?${TYPED}`, { body: stringifyExact(body) });
-      showItem(idOf(parseExact(reply.text)), reply);
-      say(`Created “${state.id}” at version ${reply.etag}.`);
+      showItem(reply);
+      say(`Created “${state.label}” at version ${reply.etag}.`);
       await loadPage();
     } catch (error) {
       sayError(error);
@@ -829,7 +1007,7 @@
     if (force) {
       // Overwrite exactly the version that is there now; if that changes too, the conflict comes back.
       try {
-        headers["If-Match"] = (await request("GET", itemPath(state.id))).etag;
+        headers["If-Match"] = (await request("GET", itemPath(state.key))).etag;
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 404)) return sayError(error);
         headers["If-None-Match"] = "*"; // it was deleted meanwhile: create it again
@@ -840,14 +1018,14 @@
     const whole = force || state.view === "dynamodb";
     try {
       const reply = whole
-        ? await request("PUT", itemPath(state.id), { body: stringifyExact(item), headers })
-        : await request("PATCH", itemPath(state.id), {
+        ? await request("PUT", itemPath(state.key), { body: stringifyExact(item), headers })
+        : await request("PATCH", itemPath(state.key), {
             body: stringifyExact(changesOf(item)),
             headers,
             contentType: MERGE_PATCH,
           });
-      showItem(state.id, reply);
-      say(`Saved “${state.id}” as version ${reply.etag}.`);
+      showItem(reply);
+      say(`Saved “${state.label}” as version ${reply.etag}.`);
       await loadPage();
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) return conflictWith("save");
@@ -856,14 +1034,14 @@
   }
 
   async function remove({ force = false } = {}) {
-    const id = state.id;
-    if (!force && !(await ask(`Delete the item “${id}”? This cannot be undone.`, "Delete"))) return;
+    const label = state.label;
+    if (!force && !(await ask(`Delete the item “${label}”? This cannot be undone.`, "Delete"))) return;
     quiet();
     try {
-      await request("DELETE", itemPath(id), { headers: force ? {} : { "If-Match": state.etag } });
+      await request("DELETE", itemPath(state.key), { headers: force ? {} : { "If-Match": state.etag } });
       state.pristine = ui.json.value;
       closeEditor();
-      say(`Deleted “${id}”.`);
+      say(`Deleted “${label}”.`);
       await loadPage();
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) return conflictWith("delete");
@@ -873,16 +1051,16 @@
 
   async function reloadItem() {
     state.pristine = ui.json.value; // the user chose to drop their edits
-    await openItem(state.id);
+    await openItem(state.loaded);
   }
 
-  /** A new item from the one being edited, every type kept, without its id. */
+  /** A new item from the one being edited, every type kept; without its key when the API makes one. */
   function duplicate() {
     const item = validate();
     if (!item) return;
     const copy = new Map(item);
-    copy.delete("id");
-    const source = state.id;
+    if (generatesKey()) copy.delete(keyNames()[0]);
+    const source = state.label;
     state.pristine = ui.json.value;
     newItem(copy, `New item (copy of ${source})`);
   }
@@ -895,7 +1073,7 @@
     if (key) sessionStorage.setItem(KEY_STORAGE, key);
     else sessionStorage.removeItem(KEY_STORAGE);
     quiet();
-    firstPage();
+    start();
   });
   ui.apiKey.addEventListener("keydown", (event) => {
     if (event.key === "Enter") $("use-key").click();
@@ -919,6 +1097,13 @@
     state.page += 1;
     loadPage();
   });
+  ui.queryBar.addEventListener("submit", (event) => {
+    event.preventDefault(); // the bar asks the API itself; the page never navigates
+    runQuery();
+  });
+  ui.queryTarget.addEventListener("change", showTarget);
+  ui.queryOp.addEventListener("change", showTarget);
+  ui.queryScan.addEventListener("click", showScan);
   ui.json.addEventListener("input", validate);
   ui.viewPlain.addEventListener("click", () => switchView("plain"));
   ui.viewDynamodb.addEventListener("click", () => switchView("dynamodb"));
@@ -949,6 +1134,20 @@
     }
   });
 
+  /** Read the table's design, then the first page: the key decides the columns and every item's address. */
+  async function start() {
+    try {
+      const design = JSON.parse((await request("GET", "/table")).text);
+      if (Array.isArray(design.key) && design.key.length > 0) {
+        state.design = { name: design.name, key: design.key, indexes: design.indexes || [] };
+      }
+    } catch {
+      // No design yet (an API key is missing, or the API predates /table): the page load says why, if it fails too.
+    }
+    showDesign();
+    await firstPage();
+  }
+
   showView();
   request("GET", "/health")
     .then(({ text }) => {
@@ -958,5 +1157,5 @@
     .catch(() => {
       ui.serviceInfo.textContent = "";
     });
-  firstPage();
+  start();
 })();
