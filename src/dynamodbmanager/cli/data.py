@@ -188,8 +188,19 @@ def _export(args: argparse.Namespace) -> int:
     progress = _progress("export", args)
     try:
         summary = export_items(
-            source.pages, args.to, fmt, progress, source.total, shape=source.shape, allow_lossy=args.allow_lossy
+            source.pages,
+            args.to,
+            fmt,
+            progress,
+            source.total,
+            shape=source.shape,
+            allow_lossy=args.allow_lossy,
+            csv_raw=args.csv_raw,
         )
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        return fail(f"export stopped: {exc.filename or args.to}: {exc.strerror or exc}", Exit.USAGE)
     except (ApiError, Unreachable, ClientError, BotoCoreError, LossyValue) as exc:
         partial = "" if args.to == "-" else f"; what was read is in {args.to}.partial"
         status = Exit.UNAVAILABLE
@@ -238,12 +249,15 @@ def _import(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             strict=args.strict,
             resume=args.resume,
+            csv_raw=args.csv_raw,
         )
         if args.resume and not importer.checkpoint.path.exists():
             print(f"no checkpoint at {importer.checkpoint.path}: importing from the first line", file=sys.stderr)
         summary = importer.run()
     except ImportStopped as exc:
         return fail(str(exc), Exit.USAGE if exc.usage else Exit.UNAVAILABLE)
+    except OSError as exc:
+        return fail(f"import stopped: {exc.filename or args.source}: {exc.strerror or exc}", Exit.USAGE)
     resumed = f" (resumed after {importer.where(summary.resumed_after)})" if summary.resumed_after else ""
     print(
         f"import{resumed}: written {summary.written:,}, not imported {summary.skipped:,}, failed {summary.failed:,} "
@@ -292,7 +306,11 @@ def register(commands: Any) -> None:
         "each item's attributes: the key first (partition, then sort), then the others by name. Numbers are exact "
         "in every format, and pages come from the segments in a fixed order, so the same data read with the same "
         "--segments and --page-size always gives the same bytes. In CSV, values that are not plain strings are "
-        "JSON. The file appears under its name only when complete (FILE.partial until then).\n\n"
+        "JSON, and a text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage "
+        "return) is written after a single quote ('=SUM(A1)), which import removes; --csv-raw writes cells as they "
+        "are. The file is private (mode 0600): written as a new FILE.partial (a link or file already at that name "
+        "is removed, never written through), synced, then renamed to FILE, so FILE appears only when complete and "
+        "an export that stops leaves FILE.partial.\n\n"
         "--index NAME exports a secondary index instead (a Scan of the index): only the attributes its "
         "projection holds, so a KEYS_ONLY or INCLUDE index leaves the others out, and a sparse index only the "
         "items that have its key.\n\n"
@@ -342,6 +360,12 @@ def register(commands: Any) -> None:
         help="in jsonl or csv, write sets as lists and binary as base64 text instead of stopping (they read back as "
         f"lists and strings; --format {LOSSLESS_FORMAT} keeps them)",
     )
+    export.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="in csv, write every cell as it is, with no ' before a cell starting with = + - @, a tab or a carriage "
+        "return: a spreadsheet opening the file may run such cells as formulas (import it with --csv-raw too)",
+    )
     export.set_defaults(run=_export)
 
     imports = commands.add_parser(
@@ -360,7 +384,10 @@ def register(commands: Any) -> None:
         "refuses) is reported with its line number (and file) and the item's key; the others are imported and "
         "the exit status is 2 at the end, or --strict stops at it. A checkpoint next to FILE records what is "
         "done: --resume continues after an interruption without writing any acknowledged line twice, and after "
-        "fixing the lines reported, imports just those.\n\n" + IMPORT_EXIT_CODES + ".",
+        "fixing the lines reported, imports just those. The checkpoint is private (mode 0600) and replaced "
+        "atomically through a new temporary file, never written through a link.\n\n"
+        "In CSV, the single quote export puts before a cell a spreadsheet would run as a formula ('=SUM(A1)) is "
+        "removed, so values read back exactly; --csv-raw keeps every cell as it is.\n\n" + IMPORT_EXIT_CODES + ".",
         epilog="examples:\n"
         "  dynamodbmanager import --from backup.jsonl\n"
         "  dynamodbmanager import --from backup.jsonl --resume          # after an interruption\n"
@@ -384,4 +411,10 @@ def register(commands: Any) -> None:
     )
     imports.add_argument("--strict", action="store_true", help="stop at the first line that cannot be imported")
     imports.add_argument("--resume", action="store_true", help="continue an interrupted import from its checkpoint")
+    imports.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="the csv file was exported with --csv-raw: keep a leading ' that export would have added against "
+        "formulas, instead of removing it",
+    )
     imports.set_defaults(run=_import)

@@ -95,13 +95,15 @@ def export_items(
     *,
     shape: TableShape,
     allow_lossy: bool = False,
+    csv_raw: bool = False,
 ) -> ExportSummary:
     """Write every typed item of ``pages`` to ``path``; ``total``, when known, lets the bar show a fraction.
 
     Each item's attributes are in the order of ``shape``'s key first. A set or binary value stops a plain format
     with :class:`~dynamodbmanager.datatools.typed.LossyValue` (leaving ``FILE.partial``) unless ``allow_lossy``.
+    ``csv_raw`` writes CSV cells with no quote against formulas (see :mod:`~dynamodbmanager.datatools.formats`).
     """
-    writer = open_output(path, fmt, shape=shape, allow_lossy=allow_lossy)
+    writer = open_output(path, fmt, shape=shape, allow_lossy=allow_lossy, csv_raw=csv_raw)
     try:
         for page in pages:
             for item in page:

@@ -17,14 +17,14 @@ fixing it ``resume`` imports just the lines that were left out.
 
 Batches finish out of order, so the checkpoint file next to the input records the last position up to which
 *every* line is acknowledged, plus the ranges acknowledged beyond it. ``resume`` skips exactly those lines:
-nothing acknowledged is written twice, and nothing is skipped that was not acknowledged.
+nothing acknowledged is written twice, and nothing is skipped that was not acknowledged. The checkpoint is
+private and replaced atomically, never written through a link (:mod:`~dynamodbmanager.datatools.files`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Iterable, Iterator
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from dynamodbmanager.client import ApiClient, ApiError, Unreachable
 from dynamodbmanager.datatools.dynamodb import BATCH_LIMIT, BatchFailed, batch_write
+from dynamodbmanager.datatools.files import write_private
 from dynamodbmanager.datatools.formats import Record, read_records
 from dynamodbmanager.datatools.retry import MAX_API_ATTEMPTS, RETRYABLE_STATUSES, backoff
 from dynamodbmanager.datatools.shape import UnknownDesign, api_shape, from_description
@@ -394,9 +395,7 @@ class Checkpoint:
             return
         self._saved = now
         state = {"target": self.target, "files": self.files, "line": acknowledged.line, "beyond": acknowledged.beyond()}
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(json.dumps(state) + "\n", encoding="utf-8")
-        os.replace(temporary, self.path)
+        write_private(self.path, json.dumps(state) + "\n")
 
     def remove(self) -> None:
         """Delete the checkpoint once the import is complete."""
@@ -452,7 +451,8 @@ class _Batch:
 class Importer:
     """Reads ``source`` (a file or a directory) and writes its items to ``target``; see the module's docstring.
 
-    ``fmt`` is the format of every file, or ``None`` to tell each file's format from its content.
+    ``fmt`` is the format of every file, or ``None`` to tell each file's format from its content; ``csv_raw``
+    reads CSV written without quotes against formulas (see :mod:`~dynamodbmanager.datatools.formats`).
     """
 
     source: Path
@@ -463,6 +463,7 @@ class Importer:
     batch_size: int = BATCH_LIMIT
     strict: bool = False
     resume: bool = False
+    csv_raw: bool = False
     summary: ImportSummary = field(default_factory=ImportSummary)
 
     def __post_init__(self) -> None:
@@ -528,7 +529,7 @@ class Importer:
                     with open_input(path) as (raw, content):
                         fmt, lines = (self.fmt, content) if self.fmt is not None else detect_format(content)
                         skip = skip_to if index == first_file else 0
-                        for record in read_records(lines, fmt, skip, self.keys.shape):
+                        for record in read_records(lines, fmt, skip, self.keys.shape, csv_raw=self.csv_raw):
                             self._read = done + raw.tell()
                             at = position(index, record.line)
                             if not acknowledged.covers(at):
