@@ -340,3 +340,28 @@ def test_a_cursor_signed_with_the_table_name_health_discloses_is_refused(stack: 
     forged = cursor.encode({"id": {"S": "anything"}}, table.encode())
     reply = call("GET", f"{stack.url}/items?cursor={forged}")
     assert (reply.status, reply.json()["error"]["code"]) == (400, "InvalidCursor")
+
+
+@pytest.mark.parametrize("form", [None, "dynamodb"])
+def test_rpc_list_and_delete_in_both_formats_on_an_item_another_writer_made(
+    stack: RunningStack, form: str | None
+) -> None:
+    item_id, item = put_foreign(stack)
+    rpc = f"{stack.url}/dynamodbmanager"
+    envelope: dict[str, Any] = {"format": form} if form else {}
+    key: dict[str, Any] = {"id": {"S": item_id}} if form else {"id": item_id}
+    listed = {
+        "operation": "list",
+        "payload": {"FilterExpression": "id = :i", "ExpressionAttributeValues": {":i": key["id"]}},
+    }
+    items = ok(call("POST", rpc, {**listed, **envelope})).json()["Items"]
+    if form:
+        assert [expected(found) for found in items] == [expected(item)]
+    else:
+        assert [found["id"] for found in items] == [item_id]
+        assert sorted(items[0]["ss"]) == ["a", "b"]
+    assert stored(stack, item_id) == expected(item)  # reading changed nothing
+    deleted = {"operation": "delete", "payload": {"Key": key, "ReturnValues": "ALL_OLD"}, **envelope}
+    old = ok(call("POST", rpc, deleted)).json()["Attributes"]
+    assert old["id"] == key["id"]
+    assert stored(stack, item_id) is None
