@@ -4,6 +4,10 @@
 Standard library only, so it runs on any machine with Python 3.11+. Every item it writes has an id unique
 to this run and is deleted before it exits, pass or fail. Exit status 0 when every call answered as the
 contract says, 1 at the first call that did not (with a line naming it), 2 on bad arguments.
+
+Right after a deployment, a new API key and its link to the usage plan take a few seconds to work: API
+Gateway answers 403 meanwhile. So for ``--key-wait`` seconds a keyed call answered 403 is sent again,
+with a line saying so; a 403 comes from the gateway, before the function, so nothing ran and a retry is safe.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ PAYLOADS = Path(__file__).resolve().parent.parent / "payloads"
 #: The RPC operations in the order they make sense on one item; each file is in payloads/.
 RPC_OPERATIONS = ("create", "read", "update", "delete", "list")
 API_KEY_VARIABLES = ("SMOKE_API_KEY", "DYNAMODBMANAGER_API_KEY")
+#: Seconds between two tries of a call refused while the key is not yet effective.
+KEY_RETRY_INTERVAL = 2.0
 
 
 class SmokeFailure(Exception):
@@ -48,6 +54,8 @@ class Smoke:
     api_key: str | None
     timeout: float
     created: set[str] = field(default_factory=set)
+    #: Until this time.monotonic(), a keyed call answered 403 is retried: the key may not work yet.
+    key_deadline: float = 0.0
 
     def call(self, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None) -> Answer:
         """Send one request and return the answer whatever its status; network errors raise SmokeFailure."""
@@ -80,6 +88,14 @@ class Smoke:
     ) -> Answer:
         """Make the call and fail unless its status is one of ``statuses``; print one line either way."""
         answer = self.call(method, path, body=body, headers=headers)
+        while answer.status == 403 and 403 not in statuses and self.api_key and time.monotonic() < self.key_deadline:
+            left = self.key_deadline - time.monotonic()
+            print(
+                f"wait  403 {method} {path}: waiting for the new API key to take effect (up to {left:.0f} s more)",
+                flush=True,
+            )
+            time.sleep(min(KEY_RETRY_INTERVAL, max(left, 0.0)))
+            answer = self.call(method, path, body=body, headers=headers)
         if answer.status not in statuses:
             wanted = " or ".join(str(s) for s in statuses)
             raise SmokeFailure(
@@ -215,6 +231,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--wait", type=float, default=30.0, help="seconds to wait for /health to answer 200 (default: 30)"
     )
+    parser.add_argument(
+        "--key-wait",
+        type=float,
+        default=60.0,
+        help="seconds after the health check during which a keyed call answered 403 is retried, while a new "
+        "API key takes effect (default: 60; 0 fails at the first 403)",
+    )
     parser.add_argument("--run-id", help="prefix of the ids this run writes (default: smoke-<time>-<random>)")
     args = parser.parse_args(argv)
     if urllib.parse.urlsplit(args.url).scheme not in ("http", "https"):
@@ -233,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"smoke test of {smoke.base_url} (items {run_id}-*)", flush=True)
     try:
         wait_for_health(smoke, args.wait)
+        smoke.key_deadline = time.monotonic() + args.key_wait
         run_rpc(smoke, args.payloads, f"{run_id}-rpc")
         run_rest(smoke, run_id)
     except SmokeFailure as failure:

@@ -54,7 +54,7 @@ locals {
 
 resource "aws_api_gateway_rest_api" "this" {
   name           = local.name
-  description    = "dynamodbmanager: CRUD HTTP API over the ${var.table_name} DynamoDB table"
+  description    = "dynamodbmanager: CRUD HTTP API over the ${local.table_name} DynamoDB table"
   api_key_source = "HEADER"
 
   endpoint_configuration {
@@ -141,6 +141,7 @@ resource "aws_api_gateway_deployment" "this" {
       { for key, m in aws_api_gateway_method.this : key => [m.id, m.authorization, m.api_key_required] },
       { for key, i in aws_api_gateway_integration.this : key => [i.id, i.type, i.uri] },
       aws_api_gateway_request_validator.parameters.id,
+      { for key, r in aws_api_gateway_gateway_response.cors : key => [r.id, r.response_parameters] },
     ]))
   }
 
@@ -183,11 +184,13 @@ resource "aws_api_gateway_stage" "this" {
 
   tags = local.tags
 
-  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.api_execution]
+  # Execution and access logs need the region's logging role (terraform/bootstrap) in place.
+  depends_on = [data.aws_iam_roles.api_gateway_cloudwatch, aws_cloudwatch_log_group.api_execution]
 
   #checkov:skip=CKV_AWS_120:Items change on every write; a response cache would serve stale items and costs by the hour.
   #checkov:skip=CKV2_AWS_77:The web ACL (waf.tf) has the Log4j rules (known bad inputs); the check also demands the anonymous-IP list, which would block clients that run on cloud hosts.
   #checkov:skip=CKV2_AWS_51:Clients are browsers and scripts with API keys, not mutual-TLS peers; the integration is Lambda, not an HTTP backend to authenticate to.
+  #checkov:skip=CKV2_AWS_4:Execution logs are at ERROR; per-method metrics are opt-in (detailed_metrics_enabled) for their cost, and the per-API metrics the alarms use are always sent.
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -196,7 +199,8 @@ resource "aws_api_gateway_method_settings" "all" {
   method_path = "*/*"
 
   settings {
-    metrics_enabled = true
+    # Per-method metrics are billed as custom metrics; the per-API ones the alarms use are always sent.
+    metrics_enabled = var.detailed_metrics_enabled
     logging_level   = "ERROR"
     # Full request and response logging would copy items (user data) into the logs.
     data_trace_enabled     = false
@@ -206,6 +210,38 @@ resource "aws_api_gateway_method_settings" "all" {
   }
 
   #checkov:skip=CKV_AWS_225:Caching is off on purpose: items change on every write (see CKV_AWS_120 on the stage).
+}
+
+# --- CORS on API Gateway's own answers ------------------------------------------------------------
+
+# A request refused before it reaches the function (missing or invalid key, throttled, quota spent,
+# blocked by WAF, a gateway error) is answered by API Gateway, without the function's CORS headers: a
+# browser then reports a CORS error instead of the status. These responses carry them too.
+locals {
+  # One origin (or "*") is named as it is. Of several, a gateway response cannot pick the one that
+  # asked, so it echoes the request's Origin: these bodies hold only the gateway's own message.
+  gateway_response_origin = (
+    length(var.cors_allowed_origins) == 0 ? null :
+    contains(var.cors_allowed_origins, "*") ? "'*'" :
+    length(var.cors_allowed_origins) == 1 ? "'${var.cors_allowed_origins[0]}'" :
+    "method.request.header.Origin"
+  )
+  gateway_response_headers = local.gateway_response_origin == null ? {} : merge(
+    { "gatewayresponse.header.Access-Control-Allow-Origin" = local.gateway_response_origin },
+    local.gateway_response_origin == "'*'" ? {} : { "gatewayresponse.header.Vary" = "'Origin'" },
+  )
+}
+
+resource "aws_api_gateway_gateway_response" "cors" {
+  for_each = length(local.gateway_response_headers) == 0 ? toset([]) : toset(["DEFAULT_4XX", "DEFAULT_5XX"])
+
+  rest_api_id         = aws_api_gateway_rest_api.this.id
+  response_type       = each.key
+  response_parameters = local.gateway_response_headers
+  # API Gateway's default body, kept: clients and the console read {"message": ...}.
+  response_templates = {
+    "application/json" = "{\"message\":$context.error.messageString}"
+  }
 }
 
 # --- API key and usage plan (api_auth = "API_KEY") ------------------------------------------------

@@ -2,7 +2,7 @@
 
 resource "aws_iam_role" "lambda" {
   name                 = "${local.name}-function"
-  description          = "Execution role of the ${var.function_name} Lambda function"
+  description          = "Execution role of the ${local.function_name} Lambda function"
   assume_role_policy   = data.aws_iam_policy_document.lambda_assume.json
   max_session_duration = 3600
   tags                 = local.tags
@@ -90,47 +90,23 @@ resource "aws_iam_role_policy" "lambda_xray" {
   policy = data.aws_iam_policy_document.lambda_xray.json
 }
 
-# --- API Gateway's account-wide role for writing access and execution logs -----------------------
+# --- API Gateway's account-wide logging role -----------------------------------------------------
 
-resource "aws_iam_role" "api_gateway_cloudwatch" {
-  count = var.manage_api_gateway_account ? 1 : 0
-
-  name               = "${local.name}-apigateway-cloudwatch"
-  description        = "Lets API Gateway write access and execution logs to CloudWatch Logs in ${local.region}"
-  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json
-  tags               = local.tags
+# The region's API Gateway account setting names one role for every API's access and execution logs.
+# terraform/bootstrap owns it (one per account and region); an environment only checks that the role
+# exists, so that applying or destroying one never changes what the others, or other APIs, log with.
+locals {
+  api_gateway_cloudwatch_role_name = coalesce(var.api_gateway_cloudwatch_role_name, "dynamodbmanager-apigateway-cloudwatch-${local.region}")
 }
 
-data "aws_iam_policy_document" "api_gateway_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+data "aws_iam_roles" "api_gateway_cloudwatch" {
+  # The name, matched whole, with the two characters a role name may hold that a regex reads as operators escaped.
+  name_regex = "^${replace(local.api_gateway_cloudwatch_role_name, "/([.+])/", "\\$1")}$"
 
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) == 1
+      error_message = "API Gateway's CloudWatch Logs role ${local.api_gateway_cloudwatch_role_name} is not in this account: apply terraform/bootstrap in ${local.region} first (README, \"Deploy to AWS\", step 2), or set api_gateway_cloudwatch_role_name to the role another stack set up."
     }
   }
-}
-
-resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
-  count = var.manage_api_gateway_account ? 1 : 0
-
-  role       = aws_iam_role.api_gateway_cloudwatch[0].name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-}
-
-resource "aws_api_gateway_account" "this" {
-  count = var.manage_api_gateway_account ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.api_gateway_cloudwatch[0].arn
-  # The role goes with this stack, so the setting that points at it goes too.
-  reset_on_delete = true
-
-  depends_on = [aws_iam_role_policy_attachment.api_gateway_cloudwatch]
 }

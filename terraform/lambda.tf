@@ -1,8 +1,8 @@
 # The function, from the zip `make build` produced. python3.13 is the newest Python runtime Lambda
 # supports on arm64 with the longest support window ahead; Graviton (arm64) costs less per GB-second.
 resource "aws_lambda_function" "this" {
-  function_name = var.function_name
-  description   = "dynamodbmanager: CRUD HTTP API over the ${var.table_name} table"
+  function_name = local.function_name
+  description   = "dynamodbmanager: CRUD HTTP API over the ${local.table_name} table"
   role          = aws_iam_role.lambda.arn
   handler       = "dynamodbmanager.handler.lambda_handler"
   runtime       = "python3.13"

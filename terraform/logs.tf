@@ -1,5 +1,5 @@
 locals {
-  lambda_log_group_name     = "/aws/lambda/${var.function_name}"
+  lambda_log_group_name     = "/aws/lambda/${local.function_name}"
   api_access_log_group_name = "/aws/apigateway/${local.name}/access"
   # API Gateway writes execution logs to this fixed name; creating it here gives it a retention and a key.
   api_execution_log_group_name = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"

@@ -154,7 +154,7 @@ resource "aws_cloudwatch_dashboard" "service" {
           stat   = "Sum"
           period = 60
           metrics = [
-            ["AWS/Lambda", "Invocations", "FunctionName", var.function_name],
+            ["AWS/Lambda", "Invocations", "FunctionName", aws_lambda_function.this.function_name],
             [".", "Errors", ".", "."],
             [".", "Throttles", ".", "."],
             [".", "ConcurrentExecutions", ".", ".", { stat = "Maximum" }],
@@ -168,7 +168,7 @@ resource "aws_cloudwatch_dashboard" "service" {
           region = local.region
           period = 60
           metrics = [
-            ["AWS/Lambda", "Duration", "FunctionName", var.function_name, { stat = "p50" }],
+            ["AWS/Lambda", "Duration", "FunctionName", aws_lambda_function.this.function_name, { stat = "p50" }],
             ["...", { stat = "p99" }],
             ["...", { stat = "Maximum" }],
           ]
@@ -182,7 +182,7 @@ resource "aws_cloudwatch_dashboard" "service" {
           stat   = "Sum"
           period = 60
           metrics = [
-            ["AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", var.table_name],
+            ["AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", aws_dynamodb_table.items.name],
             [".", "ConsumedWriteCapacityUnits", ".", "."],
           ]
         }
@@ -195,7 +195,7 @@ resource "aws_cloudwatch_dashboard" "service" {
           stat   = "Sum"
           period = 60
           metrics = [
-            ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", var.table_name],
+            ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", aws_dynamodb_table.items.name],
             [".", "WriteThrottleEvents", ".", "."],
             [".", "SystemErrors", ".", "."],
           ]

@@ -39,6 +39,11 @@ output "table_name" {
   value       = aws_dynamodb_table.items.name
 }
 
+output "idempotency_table_name" {
+  description = "Name of the DynamoDB table of Idempotency-Key records."
+  value       = aws_dynamodb_table.idempotency.name
+}
+
 output "log_group_name" {
   description = "The function's log group: aws logs tail <log_group_name> --follow."
   value       = aws_cloudwatch_log_group.lambda.name

@@ -31,23 +31,23 @@ variable "tags" {
 # --- DynamoDB -------------------------------------------------------------------------------------
 
 variable "table_name" {
-  description = "Name of the DynamoDB table that holds the items (partition key `id`, a string)."
+  description = "Name of the DynamoDB table that holds the items (partition key `id`, a string); null names it dynamodbmanager-<environment>-items. Set it to adopt an existing table (README: \"Adopt an existing table\")."
   type        = string
-  default     = "anything"
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.table_name))
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", coalesce(var.table_name, "default")))
     error_message = "table_name must be 3-255 characters of letters, digits, '_', '-' or '.'."
   }
 }
 
 variable "idempotency_table_name" {
-  description = "Name of the DynamoDB table that keeps Idempotency-Key records for an hour (partition key `id`, TTL on `expiration`)."
+  description = "Name of the DynamoDB table that keeps Idempotency-Key records for an hour (partition key `id`, TTL on `expiration`); null names it dynamodbmanager-<environment>-idempotency."
   type        = string
-  default     = "dynamodbmanager_idempotency"
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.idempotency_table_name))
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", coalesce(var.idempotency_table_name, "default")))
     error_message = "idempotency_table_name must be 3-255 characters of letters, digits, '_', '-' or '.'."
   }
 }
@@ -61,18 +61,18 @@ variable "table_deletion_protection" {
 # --- Lambda ---------------------------------------------------------------------------------------
 
 variable "function_name" {
-  description = "Name of the Lambda function; its log group is /aws/lambda/<function_name>."
+  description = "Name of the Lambda function, whose log group is /aws/lambda/<function_name>; null names it dynamodbmanager-<environment>-function."
   type        = string
-  default     = "dynamodbmanager_function"
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9_-]{1,64}$", var.function_name))
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,64}$", coalesce(var.function_name, "default")))
     error_message = "function_name must be 1-64 letters, digits, '_' or '-'."
   }
 }
 
 variable "lambda_zip_path" {
-  description = "Path of the function's deployment package; null means dist/lambda.zip at the repository root, as `make build` writes it."
+  description = "Path of the function's deployment package, relative to this directory (it is kept in the state, so an absolute path would differ between checkouts); null means ../dist/lambda.zip, as `make build` writes it."
   type        = string
   default     = null
 
@@ -279,16 +279,33 @@ variable "usage_plan_quota_period" {
   }
 }
 
-variable "manage_api_gateway_account" {
-  description = "Set the region's API Gateway CloudWatch Logs role (needed for access and execution logs). It is one setting per account and region: set false if another stack already manages it."
+variable "api_gateway_cloudwatch_role_name" {
+  description = "IAM role the region's API Gateway account setting points at, for access and execution logs. terraform/bootstrap owns that setting; an environment only checks that the role exists. null means the bootstrap's role, dynamodbmanager-apigateway-cloudwatch-<region>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,64}$", coalesce(var.api_gateway_cloudwatch_role_name, "default")))
+    error_message = "api_gateway_cloudwatch_role_name must be an IAM role name: 1-64 letters, digits or +=,.@_-."
+  }
+}
+
+variable "detailed_metrics_enabled" {
+  description = "Detailed CloudWatch metrics for every method of the stage (per route, not only per API): billed as custom metrics, up to about 27 USD a month with traffic on every route. The alarms and the dashboard need only the per-API metrics, which are free."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "waf_enabled" {
   description = "Put an AWS WAF web ACL (AWS managed common and known-bad-input rules, a per-IP rate limit) in front of the stage. About 5 USD a month plus 1 USD per rule."
   type        = bool
   default     = true
+}
+
+variable "waf_full_logging_enabled" {
+  description = "Log every request WAF sees (0.50 USD per GB to CloudWatch Logs, about 1 KB a request); false logs only the requests it blocks or counts."
+  type        = bool
+  default     = false
 }
 
 variable "waf_rate_limit_per_5_minutes" {
@@ -312,6 +329,17 @@ variable "alarm_email" {
   validation {
     condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", coalesce(var.alarm_email, "x@y.z")))
     error_message = "alarm_email must be an e-mail address or null."
+  }
+}
+
+variable "alarm_email_required" {
+  description = "Refuse to plan without alarm_email, so that nobody deploys an environment whose alarms reach nobody; prod sets it. Set false there only if the alarm topic is subscribed some other way."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.alarm_email_required || var.alarm_email != null
+    error_message = "This environment's alarms must reach someone: set alarm_email in its tfvars (e.g. alarm_email = \"oncall@example.com\"), or set alarm_email_required = false there if the alarm topic is subscribed some other way."
   }
 }
 

@@ -1,6 +1,7 @@
 terraform {
-  # 1.10 for the S3 backend's own lock file (use_lockfile), 1.9 for validations that read other variables.
-  required_version = ">= 1.10.0, < 2.0.0"
+  # 1.11: the S3 backend's own lock file (use_lockfile) is experimental in 1.10; 1.9 for validations
+  # that read other variables.
+  required_version = ">= 1.11.0, < 2.0.0"
 
   required_providers {
     aws = {

@@ -1,6 +1,8 @@
-# The S3 bucket that holds every environment's Terraform state (and its lock files): versioned,
-# encrypted, private, TLS only.
+# What exists once per account and region, whatever the number of environments: the S3 bucket that
+# holds every environment's Terraform state (and its lock files): versioned, encrypted, private, TLS
+# only; and the region's API Gateway account setting (apigateway.tf).
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
@@ -15,7 +17,6 @@ resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_18:Access logging would need a second bucket; CloudTrail records who touched the state.
   #checkov:skip=CKV_AWS_144:State is small and versioned; a replica in another region is not worth a second bucket here.
   #checkov:skip=CKV2_AWS_62:Nothing reacts to state changes; event notifications would have no consumer.
-  #checkov:skip=CKV2_AWS_61:Every state version is kept on purpose, to roll back any apply; they are a few KB each.
 }
 
 resource "aws_s3_bucket_versioning" "state" {
@@ -24,6 +25,41 @@ resource "aws_s3_bucket_versioning" "state" {
   versioning_configuration {
     status = "Enabled"
   }
+}
+
+# A state version replaced by a newer one is kept long enough to roll back any recent apply, then
+# expires; every lock file leaves a version and a delete marker behind, and an interrupted upload
+# leaves parts that cost storage until they are aborted.
+resource "aws_s3_bucket_lifecycle_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    id     = "expire-old-state-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_days
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.state]
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "state" {

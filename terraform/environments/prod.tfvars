@@ -11,4 +11,12 @@ throttling_rate_limit     = 100
 throttling_burst_limit    = 200
 usage_plan_quota_limit    = 1000000
 usage_plan_quota_period   = "MONTH"
-# alarm_email             = "oncall@example.com"
+
+# Where alarms go is a decision, not a default: the plan fails until alarm_email is set here. If the
+# alarm topic is subscribed some other way (chat, paging), set alarm_email_required = false instead.
+alarm_email_required = true
+# alarm_email        = "oncall@example.com"
+
+# Names default to dynamodbmanager-prod-...; to keep serving an existing table (the original system's
+# `anything`), name it here and import it before the first apply (README, "Adopt an existing table").
+# table_name = "anything"

@@ -33,12 +33,17 @@ class Terraform:
     env: dict[str, str]
 
     def run(
-        self, workdir: Path, *args: str, check: bool = True, timeout: float = 600
+        self,
+        workdir: Path,
+        *args: str,
+        check: bool = True,
+        timeout: float = 600,
+        extra_env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """``terraform -chdir=workdir args...``; fails the test with Terraform's own words when ``check``."""
         completed = subprocess.run(
             ["terraform", f"-chdir={workdir}", *args],
-            env=self.env,
+            env={**self.env, **(extra_env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -51,13 +56,13 @@ class Terraform:
             )
         return completed
 
-    def outputs(self, workdir: Path) -> dict[str, Any]:
+    def outputs(self, workdir: Path, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
         """Every output of the state in ``workdir``, sensitive ones included, by name."""
-        raw = json.loads(self.run(workdir, "output", "-json").stdout)
+        raw = json.loads(self.run(workdir, "output", "-json", extra_env=extra_env).stdout)
         return {name: value["value"] for name, value in raw.items()}
 
-    def script(self, name: str, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        """Run ``scripts/<name>`` with the same environment, failing the test if it fails."""
+    def script(self, name: str, *args: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        """Run ``scripts/<name>`` with the same environment, failing the test if it fails and ``check``."""
         completed = subprocess.run(
             [str(SCRIPTS / name), *args],
             env={**self.env, **extra_env},
@@ -67,7 +72,7 @@ class Terraform:
             timeout=600,
             check=False,
         )
-        if completed.returncode != 0:
+        if check and completed.returncode != 0:
             pytest.fail(
                 f"scripts/{name} exited {completed.returncode}:\n{completed.stderr}\n{completed.stdout[-4000:]}"
             )
@@ -95,7 +100,7 @@ def provider_mirror() -> str:
 def terraform(provider_mirror: str, tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     """Terraform that installs the AWS provider from the mirror and can never reach a real AWS account."""
     if shutil.which("terraform") is None:
-        pytest.fail("terraform is not on PATH: install Terraform >= 1.10")
+        pytest.fail("terraform is not on PATH: install Terraform >= 1.11")
     cli_config = tmp_path_factory.mktemp("terraform-cli") / "terraformrc"
     cli_config.write_text(
         subprocess.run(
@@ -117,9 +122,16 @@ def terraform(provider_mirror: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
-def infra_emulator() -> Iterator[Emulator]:
+def infra_emulator_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the infrastructure tests' moto_server logs each request it answers, to explain a failure."""
+    return tmp_path_factory.mktemp("emulator") / "moto.log"
+
+
+@pytest.fixture(scope="session")
+def infra_emulator(infra_emulator_log: Path) -> Iterator[Emulator]:
     """A moto_server for the infrastructure tests alone, stopped by its process group at the end."""
-    running = start_emulator()
+    with infra_emulator_log.open("wb") as log:
+        running = start_emulator(log=log)
     try:
         yield running
     finally:
@@ -136,6 +148,8 @@ class Rehearsal:
 
     process: ManagedProcess
     log_path: Path
+    #: Where the rehearsal copies what the Jenkinsfile archives (make pipeline-local ARTIFACTS=...).
+    artifacts: Path
     emulator: Emulator
     started: float
 
@@ -153,18 +167,19 @@ class Rehearsal:
 def pipeline_rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
     """``make pipeline-local`` started once, in the background, against an emulator the test can inspect after."""
     emulator = start_emulator()
-    log_path = tmp_path_factory.mktemp("pipeline-local") / "pipeline-local.log"
+    directory = tmp_path_factory.mktemp("pipeline-local")
+    log_path, artifacts = directory / "pipeline-local.log", directory / "artifacts"
     env = {**os.environ, "EMULATOR_URL": emulator.url, "PYTHONUNBUFFERED": "1"}
     try:
         with log_path.open("wb") as log:
             process = ManagedProcess(
-                ["make", "--no-print-directory", "-C", str(ROOT), "pipeline-local"],
+                ["make", "--no-print-directory", "-C", str(ROOT), "pipeline-local", f"ARTIFACTS={artifacts}"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
         try:
-            yield Rehearsal(process, log_path, emulator, time.monotonic())
+            yield Rehearsal(process, log_path, artifacts, emulator, time.monotonic())
         finally:
             process.stop()
     finally:

@@ -10,15 +10,19 @@ from .conftest import ROOT
 JENKINSFILE = ROOT / "Jenkinsfile"
 STAGE = re.compile(r"^\s*stage\('(?P<name>[^']+)'\)\s*\{", re.MULTILINE)
 SH_STEP = re.compile(r"\bsh\s+'(?P<command>[^']*)'")
+#: What a stage keeps after the build: archiveArtifacts and junit, with a comma-separated list of paths.
+KEPT = re.compile(r"\b(?:archiveArtifacts artifacts|junit testResults):\s*(?P<quote>['\"])(?P<paths>[^'\"]*)(?P=quote)")
 
 
 @dataclass(frozen=True)
 class JenkinsStage:
-    """One stage: its name, its source text and its ``sh`` commands in order."""
+    """One stage: its name, its source text, its ``sh`` commands in order and the files it keeps."""
 
     name: str
     body: str
     commands: tuple[str, ...]
+    #: Paths from the workspace root, ``${env.TARGET_ENV}`` written as the shell's ``$TARGET_ENV``.
+    kept: tuple[str, ...]
 
 
 def jenkins_stages() -> list[JenkinsStage]:
@@ -30,5 +34,10 @@ def jenkins_stages() -> list[JenkinsStage]:
     for match, following in zip(matches, [*matches[1:], None], strict=True):
         body = text[match.end() : following.start() if following else end]
         commands = tuple(m["command"] for m in SH_STEP.finditer(body))
-        stages.append(JenkinsStage(match["name"], body, commands))
+        kept = tuple(
+            path.strip().replace("${env.TARGET_ENV}", "$TARGET_ENV")
+            for m in KEPT.finditer(body)
+            for path in m["paths"].split(",")
+        )
+        stages.append(JenkinsStage(match["name"], body, commands, kept))
     return stages

@@ -1,9 +1,12 @@
-"""Apply the real Terraform configuration to the AWS emulator and check, through the AWS APIs, what it created.
+"""Deploy dev and prod side by side to one AWS emulator, as two environments of one account and region.
 
-One apply serves the whole module: the tests read the stack it made, and the last one destroys it and
-checks that nothing is left. The provider reaches the emulator through scripts/emulator-workspace's
-override file in a copy of terraform/, with the state in an S3 backend that terraform/bootstrap created in
-the emulator. Variables keep their defaults (API key auth, WAF, tracing, deletion protection on).
+Everything goes through the scripts a user runs (scripts/deploy, scripts/tf, scripts/destroy) in a copy of
+terraform/ that scripts/emulator-workspace points at the emulator, after it applied terraform/bootstrap there
+(the state bucket, the region's API Gateway logging role). Each environment keeps its own state in the bucket.
+prod adopts an existing table named `anything`, as the README says to adopt the original system's table, and
+names the alarm e-mail its tfvars require. The tests read what was created through the AWS APIs; the last ones
+destroy: the refusals first (nothing touched), then dev (prod and the account setting untouched), then a
+destroy of prod that bypasses the scripts (the table and the key that encrypts the logs outlive it).
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
-from dynamodbmanager.config import DEFAULT_IDEMPOTENCY_TABLE_NAME, DEFAULT_TABLE_NAME, Settings
 from dynamodbmanager.local import gateway as local_gateway
 from dynamodbmanager.local.emulator import Emulator
+from dynamodbmanager.local.processes import ManagedProcess
 from dynamodbmanager.schema import (
     IDEMPOTENCY_TTL_ATTRIBUTE,
     KEY_ATTRIBUTE,
@@ -27,12 +34,14 @@ from dynamodbmanager.schema import (
     items_table_definition,
 )
 
-from .conftest import Terraform
+from .conftest import SCRIPTS, Terraform
 
 STATE_BUCKET = "dynamodbmanager-tfstate-123456789012-us-east-1"
-STATE_KEY = "dynamodbmanager/terraform.tfstate"
-NAME = "dynamodbmanager-dev"
-FUNCTION = "dynamodbmanager_function"
+ACCOUNT_ROLE = "dynamodbmanager-apigateway-cloudwatch-us-east-1"
+#: The original system's table, with an item of its own, that prod adopts instead of re-creating.
+SEED_TABLE = "anything"
+SEED_ITEM = {"id": {"S": "seed-1"}, "name": {"S": "written before Terraform managed the table"}}
+ALARM_EMAIL = "oncall@example.com"
 DATA_ROUTES = {
     ("/dynamodbmanager", "POST"),
     ("/items", "GET"),
@@ -59,45 +68,187 @@ IDEMPOTENCY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateI
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
-@dataclass
-class Deployment:
-    """The applied stack: its Terraform workspace, its outputs and the emulator holding it."""
+@dataclass(frozen=True)
+class Expected:
+    """What an environment's tfvars (plus the README's adoption steps, for prod) make of it."""
 
-    workspace: Path
+    name: str
+    table: str
+    protected: bool
+    log_level: str
+    cors: str
+    retention_days: int
+    throttle: tuple[int, int]
+    quota: tuple[int, str]
+    waf: bool
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of every name of the environment."""
+        return f"dynamodbmanager-{self.name}"
+
+    @property
+    def function(self) -> str:
+        """The function's name."""
+        return f"{self.prefix}-function"
+
+    @property
+    def idempotency_table(self) -> str:
+        """The idempotency table's name."""
+        return f"{self.prefix}-idempotency"
+
+
+EXPECTED = {
+    "dev": Expected("dev", "dynamodbmanager-dev-items", False, "DEBUG", "*", 14, (20, 40), (10000, "DAY"), False),
+    "prod": Expected("prod", SEED_TABLE, True, "INFO", "", 90, (100, 200), (1000000, "MONTH"), True),
+}
+
+
+@dataclass
+class Environment:
+    """One environment in one checkout: where its configuration, zip and plans are, and its outputs."""
+
+    name: str
+    checkout: Path
     terraform: Terraform
-    emulator: Emulator
-    zip_path: Path
     outputs: dict[str, Any]
 
-    def tf(self, *args: str, check: bool = True) -> int:
-        """Run terraform in the workspace with the zip variable set; returns the exit status."""
-        return self.terraform.run(
-            self.workspace, *args, f"-var=lambda_zip_path={self.zip_path}", check=check
-        ).returncode
+    @property
+    def workspace(self) -> Path:
+        """The checkout's terraform/ (pointed at the emulator)."""
+        return self.checkout / "terraform"
+
+    @property
+    def plan_dir(self) -> Path:
+        """Plan files and the environment's own .terraform (scripts/tf's TF_PLAN_DIR)."""
+        return self.checkout / "plans" / self.name
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """The settings scripts/tf reads, for this checkout."""
+        return {
+            "TF_DIR": str(self.workspace),
+            "TF_PLAN_DIR": str(self.plan_dir),
+            "LAMBDA_ZIP": str(self.checkout / "dist" / "lambda.zip"),
+        }
+
+    def script(self, name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """``scripts/<name> args...`` for this environment and checkout, without a prompt."""
+        return self.terraform.script(name, *args, check=check, AUTO_APPROVE="1", **self.variables)
+
+    def read_outputs(self) -> dict[str, Any]:
+        """Every output of the environment's state."""
+        return self.terraform.outputs(self.workspace, {"TF_DATA_DIR": str(self.plan_dir / ".terraform")})
+
+    def plan_summary(self) -> str:
+        """``scripts/tf plan`` from this checkout: the plan's summary line."""
+        self.script("tf", "plan", self.name)
+        return (self.plan_dir / "plan-summary.txt").read_text().strip()
+
+
+@dataclass
+class Stacks:
+    """dev and prod as deployed, prod again from a second checkout at another path, and the emulator."""
+
+    dev: Environment
+    prod: Environment
+    prod_elsewhere: Environment
+    emulator: Emulator
 
     def client(self, service: str) -> Any:
         """A botocore client for ``service`` on the emulator."""
         return self.emulator.client(service)
 
+    def environment(self, name: str) -> Environment:
+        """dev or prod."""
+        return self.dev if name == "dev" else self.prod
+
+    def api(self, name: str) -> dict[str, Any]:
+        """The REST API of environment ``name``."""
+        apis = self.client("apigateway").get_rest_apis()["items"]
+        [api] = [a for a in apis if a["name"] == EXPECTED[name].prefix]
+        return dict(api)
+
+    def state(self, name: str) -> dict[str, Any]:
+        """The environment's Terraform state, as its backend keeps it in the bucket."""
+        body = self.client("s3").get_object(Bucket=STATE_BUCKET, Key=f"dynamodbmanager/{name}/terraform.tfstate")
+        return dict(json.loads(body["Body"].read()))
+
+
+def deploy_side_by_side(environments: list[Environment], log_dir: Path) -> None:
+    """``scripts/deploy ENV`` for each environment at once, as two pipelines might; fail with a failing one's log."""
+    running: list[tuple[Environment, Path, ManagedProcess]] = []
+    try:
+        for environment in environments:
+            log_path = log_dir / f"deploy-{environment.name}.log"
+            with log_path.open("wb") as log:
+                process = ManagedProcess(
+                    [str(SCRIPTS / "deploy"), environment.name],
+                    env={**environment.terraform.env, **environment.variables, "AUTO_APPROVE": "1"},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            running.append((environment, log_path, process))
+        for environment, log_path, process in running:
+            if process.process.wait(timeout=900) != 0:
+                pytest.fail(f"scripts/deploy {environment.name} failed:\n{log_path.read_text()[-6000:]}")
+    finally:
+        for _, _, process in running:
+            process.stop()
+
 
 @pytest.fixture(scope="module")
-def deployment(
-    terraform: Terraform, infra_emulator: Emulator, lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Deployment:
-    """The real configuration applied once, with default variables, to the module's emulator."""
-    workspace = tmp_path_factory.mktemp("terraform") / "workspace"
-    terraform.script("emulator-workspace", str(workspace), infra_emulator.url)
-    terraform.run(workspace, "init", "-input=false", f"-backend-config={workspace / 'emulator.backend.hcl'}")
-    terraform.run(workspace, "apply", "-input=false", "-auto-approve", f"-var=lambda_zip_path={lambda_zip}")
-    return Deployment(workspace, terraform, infra_emulator, lambda_zip, terraform.outputs(workspace))
+def stacks(
+    terraform: Terraform,
+    infra_emulator: Emulator,
+    infra_emulator_log: Path,
+    lambda_zip: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Stacks:
+    """dev and prod deployed into the module's emulator, prod adopting the table `anything` that was there."""
+    root = tmp_path_factory.mktemp("checkouts")
+    checkout = root / "checkout-a"
+    (checkout / "dist").mkdir(parents=True)
+    shutil.copyfile(lambda_zip, checkout / "dist" / "lambda.zip")
+    terraform.script("emulator-workspace", str(checkout / "terraform"), infra_emulator.url)
+    dev, prod = (Environment(name, checkout, terraform, {}) for name in ("dev", "prod"))
+
+    # The original system's table, with its data. Encrypted already: the emulator cannot turn encryption on later.
+    dynamodb = infra_emulator.client("dynamodb")
+    definition = items_table_definition(SEED_TABLE)
+    dynamodb.create_table(**definition, SSESpecification={"Enabled": True, "SSEType": "KMS"})
+    dynamodb.put_item(TableName=SEED_TABLE, Item=SEED_ITEM)
+    # The README's steps to adopt it, and the alarm subscription prod's tfvars make a required decision.
+    with (prod.workspace / "environments" / "prod.tfvars").open("a") as tfvars:
+        tfvars.write(f'\ntable_name  = "{SEED_TABLE}"\nalarm_email = "{ALARM_EMAIL}"\n')
+    dev.script("tf", "init", "dev")
+    prod.script("tf", "init", "prod")
+    prod.script("tf", "import", "prod", "aws_dynamodb_table.items", SEED_TABLE)
+
+    deploy_side_by_side([dev, prod], root)
+    dev.outputs, prod.outputs = dev.read_outputs(), prod.read_outputs()
+    # API keys are the one thing here whose creation is not idempotent and whose name need not be unique:
+    # a create the SDK retried would leave a key no state knows, which no destroy can remove.
+    keys = infra_emulator.client("apigateway").get_api_keys()["items"]
+    for environment in (dev, prod):
+        named = [k["id"] for k in keys if k["name"] == f"dynamodbmanager-{environment.name}-default"]
+        creates = [line for line in infra_emulator_log.read_text().splitlines() if "POST /apikeys" in line]
+        assert named == [environment.outputs["api_key_id"]], f"the emulator's keys: {keys}; its creates: {creates}"
+
+    # Another checkout of the same commit at another path, with the same zip, as another Jenkins workspace.
+    elsewhere = root / "checkout-b"
+    shutil.copytree(
+        checkout, elsewhere, ignore=shutil.ignore_patterns("plans", "bootstrap", ".terraform*", "*.tfstate*")
+    )
+    prod_elsewhere = Environment("prod", elsewhere, terraform, prod.outputs)
+    prod_elsewhere.script("tf", "init", "prod")
+    return Stacks(dev, prod, prod_elsewhere, infra_emulator)
 
 
 def policy_document(raw: Any) -> dict[str, Any]:
     """An IAM policy document as a dict, whether the API returned it parsed or as (URL-encoded) JSON."""
     if isinstance(raw, dict):
         return raw
-    from urllib.parse import unquote
-
     text = str(raw)
     return dict(json.loads(text if text.lstrip().startswith("{") else unquote(text)))
 
@@ -107,117 +258,159 @@ def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def test_plan_right_after_apply_shows_no_drift(deployment: Deployment) -> None:
-    """A plan right after apply has nothing to do: the configuration describes exactly what was created."""
-    plan = deployment.terraform.run(
-        deployment.workspace,
-        "plan",
-        "-input=false",
-        "-detailed-exitcode",
-        "-no-color",
-        f"-var=lambda_zip_path={deployment.zip_path}",
-        check=False,
+def inventory(emulator: Emulator) -> set[str]:
+    """Everything of the account the stacks could touch, one line each; a KMS key's line carries its state."""
+    client = emulator.client
+    apigateway, kms = client("apigateway"), client("kms")
+    items = {f"table {n}" for n in client("dynamodb").list_tables()["TableNames"]}
+    items |= {f"function {f['FunctionName']}" for f in client("lambda").list_functions()["Functions"]}
+    items |= {f"role {r['RoleName']}" for r in client("iam").list_roles()["Roles"]}
+    items |= {f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups()["logGroups"]}
+    items |= {f"rest api {a['name']}" for a in apigateway.get_rest_apis()["items"]}
+    # API Gateway lets names repeat here: ids tell two objects of one name apart.
+    items |= {f"api key {k['name']} {k['id']}" for k in apigateway.get_api_keys()["items"]}
+    items |= {f"usage plan {p['name']} {p['id']}" for p in apigateway.get_usage_plans()["items"]}
+    items |= {f"topic {t['TopicArn'].rsplit(':', 1)[1]}" for t in client("sns").list_topics()["Topics"]}
+    items |= {f"alarm {a['AlarmName']}" for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    items |= {f"dashboard {d['DashboardName']}" for d in client("cloudwatch").list_dashboards()["DashboardEntries"]}
+    items |= {f"web acl {w['Name']}" for w in client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]}
+    items |= {f"alias {a['AliasName']}" for a in kms.list_aliases()["Aliases"] if "dynamodbmanager" in a["AliasName"]}
+    for key in kms.list_keys()["Keys"]:
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if metadata.get("Description", "").startswith("dynamodbmanager"):
+            items.add(f"key {metadata['Description'].split(':')[0]} {metadata['KeyState']}")
+    items.add(f"api gateway account role {apigateway.get_account().get('cloudwatchRoleArn')}")
+    items |= {f"bucket {b['Name']}" for b in client("s3").list_buckets()["Buckets"]}
+    return items
+
+
+def name_of(line: str) -> str:
+    """An inventory line without the id that follows the name of an API key or a usage plan."""
+    return line.rsplit(" ", 1)[0] if line.startswith(("api key ", "usage plan ")) else line
+
+
+# --- Both environments, side by side --------------------------------------------------------------
+
+
+def test_each_environment_plans_no_changes_again_even_from_another_checkout(stacks: Stacks) -> None:
+    """dev and prod plan no changes right after apply; prod's plan runs in another checkout at another path."""
+    assert stacks.dev.plan_summary().startswith("No changes."), (stacks.dev.plan_dir / "plan.txt").read_text()
+    summary = stacks.prod_elsewhere.plan_summary()
+    assert summary.startswith("No changes."), (stacks.prod_elsewhere.plan_dir / "plan.txt").read_text()
+
+
+def test_the_state_keeps_the_zip_path_relative_to_the_configuration(stacks: Stacks) -> None:
+    """An absolute path in the state would show a code change in every other checkout for the very same zip."""
+    for name in ("dev", "prod"):
+        [function] = [r for r in stacks.state(name)["resources"] if r["type"] == "aws_lambda_function"]
+        assert function["instances"][0]["attributes"]["filename"] == "../dist/lambda.zip", name
+
+
+def test_every_name_carries_its_environment(stacks: Stacks) -> None:
+    """dev and prod hold the same resources, each under its environment's name: a second apply cannot collide."""
+    for name, expected in EXPECTED.items():
+        outputs = stacks.environment(name).outputs
+        assert outputs["table_name"] == expected.table
+        assert outputs["idempotency_table_name"] == expected.idempotency_table
+        assert outputs["function_name"] == expected.function
+        assert outputs["log_group_name"] == f"/aws/lambda/{expected.function}"
+    lines = inventory(stacks.emulator)
+    dev, prod = (
+        {name_of(line).replace(prefix, "dynamodbmanager-ENV") for line in lines if prefix in line}
+        for prefix in ("dynamodbmanager-dev", "dynamodbmanager-prod")
     )
-    assert plan.returncode == 0, f"plan after apply is not empty (exit {plan.returncode}):\n{plan.stdout}{plan.stderr}"
+    assert len(dev) >= 15
+    # prod serves the table it adopted, and has WAF on.
+    assert dev - prod == {"table dynamodbmanager-ENV-items"}
+    assert prod - dev == {"web acl dynamodbmanager-ENV", "log group aws-waf-logs-dynamodbmanager-ENV"}
 
 
-def test_table_has_the_key_billing_backups_encryption_and_protection_declared(deployment: Deployment) -> None:
-    """The table: key `id` (string), on demand, PITR, encrypted, deletion-protected, tagged."""
-    dynamodb = deployment.client("dynamodb")
-    table = dynamodb.describe_table(TableName=deployment.outputs["table_name"])["Table"]
-    assert table["TableName"] == "anything"
+def test_prod_adopted_the_existing_table_with_its_items(stacks: Stacks) -> None:
+    """The table that was there is now prod's, item and all, with prod's settings applied in place."""
+    dynamodb = stacks.client("dynamodb")
+    assert dynamodb.get_item(TableName=SEED_TABLE, Key={"id": SEED_ITEM["id"]})["Item"] == SEED_ITEM
+    resources = {(r["type"], r["name"]) for r in stacks.state("prod")["resources"] if r["mode"] == "managed"}
+    assert ("aws_dynamodb_table", "items") in resources
+    assert "dynamodbmanager-prod-items" not in dynamodb.list_tables()["TableNames"]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_tables_have_the_key_billing_backups_encryption_and_protection_declared(stacks: Stacks, name: str) -> None:
+    """Key `id` (string), on demand, PITR, encrypted, tagged; deletion protection on in prod only, and enforced."""
+    expected = EXPECTED[name]
+    dynamodb = stacks.client("dynamodb")
+    table = dynamodb.describe_table(TableName=expected.table)["Table"]
     assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["SSEDescription"]["Status"] == "ENABLED"
-    assert table["DeletionProtectionEnabled"] is True
+    assert table["DeletionProtectionEnabled"] is expected.protected
     assert not table.get("GlobalSecondaryIndexes")
-    assert not table.get("LocalSecondaryIndexes")
-    backups = dynamodb.describe_continuous_backups(TableName="anything")["ContinuousBackupsDescription"]
+    backups = dynamodb.describe_continuous_backups(TableName=expected.table)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     tags = {t["Key"]: t["Value"] for t in dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]}
-    assert tags["Service"] == "dynamodbmanager"
-    assert tags["Environment"] == "dev"
-    # Deletion protection is enforced, not only recorded.
-    with pytest.raises(Exception, match=r"(?i)deletion ?protection"):
-        dynamodb.delete_table(TableName="anything")
+    assert (tags["Service"], tags["Environment"], tags["Name"]) == ("dynamodbmanager", name, expected.table)
+    if expected.protected:
+        with pytest.raises(Exception, match=r"(?i)deletion ?protection"):
+            dynamodb.delete_table(TableName=expected.table)
 
 
-def test_table_is_the_one_the_local_stack_uses(deployment: Deployment) -> None:
-    """The function's table has the name and key schema the local stack creates, from the one definition."""
-    variables = deployment.client("lambda").get_function_configuration(FunctionName=FUNCTION)["Environment"][
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_tables_are_the_ones_the_function_is_told_and_the_local_stack_creates(stacks: Stacks, name: str) -> None:
+    """TABLE_NAME and IDEMPOTENCY_TABLE_NAME name the environment's tables, of the local stack's definitions."""
+    expected = EXPECTED[name]
+    variables = stacks.client("lambda").get_function_configuration(FunctionName=expected.function)["Environment"][
         "Variables"
     ]
-    table_name = variables["TABLE_NAME"]
-    assert table_name == DEFAULT_TABLE_NAME == Settings().table_name
-    dynamodb = deployment.client("dynamodb")
-    deployed = dynamodb.describe_table(TableName=table_name)["Table"]
-    definition = items_table_definition(table_name)
-    assert deployed["KeySchema"] == definition["KeySchema"]
-    assert deployed["AttributeDefinitions"] == definition["AttributeDefinitions"]
-    assert deployed["BillingModeSummary"]["BillingMode"] == definition["BillingMode"]
-    assert deployed["KeySchema"][0]["AttributeName"] == KEY_ATTRIBUTE
-    # And the table the local stack creates with that definition has the same shape.
-    deployment.emulator.ensure_table("local-stack-shape")
-    try:
-        local = dynamodb.describe_table(TableName="local-stack-shape")["Table"]
-        assert local["KeySchema"] == deployed["KeySchema"]
-        assert local["AttributeDefinitions"] == deployed["AttributeDefinitions"]
-        assert local["BillingModeSummary"]["BillingMode"] == deployed["BillingModeSummary"]["BillingMode"]
-    finally:
-        dynamodb.delete_table(TableName="local-stack-shape")
-
-
-def test_idempotency_table_is_the_one_the_local_stack_uses_with_a_ttl(deployment: Deployment) -> None:
-    """The idempotency table: the name the function defaults to, the schema's definition, TTL on expiration."""
-    variables = deployment.client("lambda").get_function_configuration(FunctionName=FUNCTION)["Environment"][
-        "Variables"
-    ]
-    table_name = variables["IDEMPOTENCY_TABLE_NAME"]
-    assert table_name == DEFAULT_IDEMPOTENCY_TABLE_NAME == Settings().idempotency_table_name
-    dynamodb = deployment.client("dynamodb")
-    deployed = dynamodb.describe_table(TableName=table_name)["Table"]
-    definition = idempotency_table_definition(table_name)
-    assert deployed["KeySchema"] == definition["KeySchema"]
-    assert deployed["AttributeDefinitions"] == definition["AttributeDefinitions"]
-    assert deployed["BillingModeSummary"]["BillingMode"] == definition["BillingMode"]
-    assert deployed["SSEDescription"]["Status"] == "ENABLED"
-    ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    assert variables["TABLE_NAME"] == expected.table
+    assert variables["IDEMPOTENCY_TABLE_NAME"] == expected.idempotency_table
+    dynamodb = stacks.client("dynamodb")
+    for table_name, definition in (
+        (expected.table, items_table_definition(expected.table)),
+        (expected.idempotency_table, idempotency_table_definition(expected.idempotency_table)),
+    ):
+        deployed = dynamodb.describe_table(TableName=table_name)["Table"]
+        assert deployed["KeySchema"] == definition["KeySchema"], table_name
+        assert deployed["AttributeDefinitions"] == definition["AttributeDefinitions"], table_name
+        assert deployed["BillingModeSummary"]["BillingMode"] == definition["BillingMode"], table_name
+        assert deployed["KeySchema"][0]["AttributeName"] == KEY_ATTRIBUTE
+    ttl = dynamodb.describe_time_to_live(TableName=expected.idempotency_table)["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", IDEMPOTENCY_TTL_ATTRIBUTE)
 
 
-def test_function_runs_the_built_zip_with_its_runtime_settings(deployment: Deployment) -> None:
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_function_runs_the_built_zip_with_the_environments_settings(stacks: Stacks, name: str) -> None:
     """Runtime, handler, architecture, memory, timeout, tracing, environment, role and code of the function."""
-    function = deployment.client("lambda").get_function_configuration(FunctionName=FUNCTION)
+    expected = EXPECTED[name]
+    function = stacks.client("lambda").get_function_configuration(FunctionName=expected.function)
     assert function["Runtime"] == "python3.13"
     assert function["Handler"] == "dynamodbmanager.handler.lambda_handler"
     assert function["Architectures"] == ["arm64"]
-    assert function["MemorySize"] == 256
-    assert function["Timeout"] == 10
+    assert (function["MemorySize"], function["Timeout"]) == (256, 10)
     assert function["TracingConfig"]["Mode"] == "Active"
-    assert function["Role"].endswith(f":role/{NAME}-function")
-    assert (
-        function["CodeSha256"] == base64.b64encode(hashlib.sha256(deployment.zip_path.read_bytes()).digest()).decode()
-    )
+    assert function["Role"].endswith(f":role/{expected.prefix}-function")
+    zip_bytes = (stacks.dev.checkout / "dist" / "lambda.zip").read_bytes()
+    assert function["CodeSha256"] == base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
     assert function["Environment"]["Variables"] == {
-        "TABLE_NAME": "anything",
-        "IDEMPOTENCY_TABLE_NAME": "dynamodbmanager_idempotency",
-        "LOG_LEVEL": "INFO",
-        "CORS_ALLOWED_ORIGINS": "",
+        "TABLE_NAME": expected.table,
+        "IDEMPOTENCY_TABLE_NAME": expected.idempotency_table,
+        "LOG_LEVEL": expected.log_level,
+        "CORS_ALLOWED_ORIGINS": expected.cors,
         "POWERTOOLS_SERVICE_NAME": "dynamodbmanager",
         "POWERTOOLS_METRICS_NAMESPACE": "dynamodbmanager",
         "DYNAMODB_CONNECT_TIMEOUT": "1",
         "DYNAMODB_READ_TIMEOUT": "2",
     }
-    assert deployment.outputs["function_name"] == FUNCTION
 
 
+@pytest.mark.parametrize("name", ["dev", "prod"])
 def test_function_role_allows_exactly_the_intended_actions_on_exactly_the_intended_resources(
-    deployment: Deployment,
+    stacks: Stacks, name: str
 ) -> None:
     """Parse every policy of the role: the pairs (action, resource) it allows are exactly the intended ones."""
-    iam = deployment.client("iam")
-    role_name = f"{NAME}-function"
+    expected = EXPECTED[name]
+    iam = stacks.client("iam")
+    role_name = f"{expected.prefix}-function"
     trust = policy_document(iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"])
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}]
     assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
@@ -234,43 +427,47 @@ def test_function_role_allows_exactly_the_intended_actions_on_exactly_the_intend
                     assert resource != "*" or action in XRAY_ACTIONS, f"{action} allowed on every resource"
                     allowed.add((action, resource))
 
-    table_arn = deployment.client("dynamodb").describe_table(TableName="anything")["Table"]["TableArn"]
+    dynamodb = stacks.client("dynamodb")
+    table_arn = dynamodb.describe_table(TableName=expected.table)["Table"]["TableArn"]
+    idempotency_arn = dynamodb.describe_table(TableName=expected.idempotency_table)["Table"]["TableArn"]
     account = table_arn.split(":")[4]
-    log_streams = f"arn:aws:logs:us-east-1:{account}:log-group:/aws/lambda/{FUNCTION}:log-stream:*"
-    expected = {(action, table_arn) for action in DYNAMODB_ACTIONS}
-    idempotency_arn = table_arn.replace(":table/anything", f":table/{DEFAULT_IDEMPOTENCY_TABLE_NAME}")
-    expected |= {(action, idempotency_arn) for action in IDEMPOTENCY_ACTIONS}
-    expected |= {("logs:CreateLogStream", log_streams), ("logs:PutLogEvents", log_streams)}
-    expected |= {(action, "*") for action in XRAY_ACTIONS}
-    assert allowed == expected
+    log_streams = f"arn:aws:logs:us-east-1:{account}:log-group:/aws/lambda/{expected.function}:log-stream:*"
+    wanted = {(action, table_arn) for action in DYNAMODB_ACTIONS}
+    wanted |= {(action, idempotency_arn) for action in IDEMPOTENCY_ACTIONS}
+    wanted |= {("logs:CreateLogStream", log_streams), ("logs:PutLogEvents", log_streams)}
+    wanted |= {(action, "*") for action in XRAY_ACTIONS}
+    assert allowed == wanted
 
 
-def test_log_groups_exist_before_the_function_with_retention_and_key(deployment: Deployment) -> None:
-    """The function's, the API's access and execution, and WAF's log groups, kept 30 days, encrypted."""
-    logs = deployment.client("logs")
-    groups = {g["logGroupName"]: g for g in logs.describe_log_groups()["logGroups"]}
-    api_id = deployment.client("apigateway").get_rest_apis()["items"][0]["id"]
-    expected = {
-        f"/aws/lambda/{FUNCTION}",
-        f"/aws/apigateway/{NAME}/access",
-        f"API-Gateway-Execution-Logs_{api_id}/dev",
-        f"aws-waf-logs-{NAME}",
-    }
-    assert set(groups) == expected
-    key_arn = deployment.client("kms").describe_key(KeyId=f"alias/{NAME}")["KeyMetadata"]["Arn"]
-    for name in expected:
-        assert groups[name]["retentionInDays"] == 30, name
-        assert groups[name]["kmsKeyId"] == key_arn, name
-    assert deployment.outputs["log_group_name"] == f"/aws/lambda/{FUNCTION}"
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_log_groups_exist_before_the_function_with_retention_and_the_environments_key(
+    stacks: Stacks, name: str
+) -> None:
+    """The function's, the API's access and execution (and WAF's, in prod) log groups, with retention and key."""
+    expected = EXPECTED[name]
+    groups = {g["logGroupName"]: g for g in stacks.client("logs").describe_log_groups()["logGroups"]}
+    api_id = stacks.api(name)["id"]
+    wanted = {
+        f"/aws/lambda/{expected.function}",
+        f"/aws/apigateway/{expected.prefix}/access",
+        f"API-Gateway-Execution-Logs_{api_id}/{name}",
+    } | ({f"aws-waf-logs-{expected.prefix}"} if expected.waf else set())
+    ours = {g for g in groups if expected.prefix in g or api_id in g}
+    assert ours == wanted
+    key_arn = stacks.client("kms").describe_key(KeyId=f"alias/{expected.prefix}")["KeyMetadata"]["Arn"]
+    for group in wanted:
+        assert groups[group]["retentionInDays"] == expected.retention_days, group
+        assert groups[group]["kmsKeyId"] == key_arn, group
 
 
-def test_api_routes_require_the_key_except_health_console_and_preflights(deployment: Deployment) -> None:
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_api_routes_require_the_key_except_health_console_and_preflights(stacks: Stacks, name: str) -> None:
     """Every route proxies to the function; data routes need the API key, the public ones and OPTIONS do not."""
-    apigateway = deployment.client("apigateway")
-    api = apigateway.get_rest_apis()["items"][0]
-    assert api["name"] == NAME
+    expected = EXPECTED[name]
+    apigateway = stacks.client("apigateway")
+    api = stacks.api(name)
     assert api["apiKeySource"] == "HEADER"
-    function_arn = deployment.client("lambda").get_function_configuration(FunctionName=FUNCTION)["FunctionArn"]
+    function_arn = stacks.client("lambda").get_function_configuration(FunctionName=expected.function)["FunctionArn"]
 
     methods: dict[tuple[str, str], dict[str, Any]] = {}
     for resource in apigateway.get_resources(restApiId=api["id"], limit=500)["items"]:
@@ -278,148 +475,236 @@ def test_api_routes_require_the_key_except_health_console_and_preflights(deploym
             methods[(resource["path"], http_method)] = apigateway.get_method(
                 restApiId=api["id"], resourceId=resource["id"], httpMethod=http_method
             )
-    preflights = {(path, "OPTIONS") for path in API_PATHS}
-    assert set(methods) == DATA_ROUTES | PUBLIC_ROUTES | preflights
+    assert set(methods) == DATA_ROUTES | PUBLIC_ROUTES | {(path, "OPTIONS") for path in API_PATHS}
     for route, method in methods.items():
-        keyed = route in DATA_ROUTES
-        assert method["apiKeyRequired"] is keyed, route
+        assert method["apiKeyRequired"] is (route in DATA_ROUTES), route
         assert method["authorizationType"] == "NONE", route
         integration = method["methodIntegration"]
-        assert integration["type"] == "AWS_PROXY", route
-        assert integration["httpMethod"] == "POST", route
+        assert (integration["type"], integration["httpMethod"]) == ("AWS_PROXY", "POST"), route
         assert function_arn in integration["uri"], route
 
-    policy = policy_document(deployment.client("lambda").get_policy(FunctionName=FUNCTION)["Policy"])
+    policy = policy_document(stacks.client("lambda").get_policy(FunctionName=expected.function)["Policy"])
     [statement] = policy["Statement"]
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert statement["Action"] == "lambda:InvokeFunction"
     source_arn = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
     assert source_arn == f"arn:aws:execute-api:us-east-1:{function_arn.split(':')[4]}:{api['id']}/*"
 
 
-def test_stage_logs_traces_and_throttles_behind_a_usage_plan_with_the_key(deployment: Deployment) -> None:
-    """The stage's access logs, tracing and throttle; the usage plan's throttle and quota; the key attached."""
-    apigateway = deployment.client("apigateway")
-    api_id = apigateway.get_rest_apis()["items"][0]["id"]
-    stage = apigateway.get_stage(restApiId=api_id, stageName="dev")
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_stage_logs_traces_and_throttles_behind_a_usage_plan_with_the_key(stacks: Stacks, name: str) -> None:
+    """Access logs, tracing, throttle, per-method metrics off (opt-in); the usage plan and its key."""
+    expected, outputs = EXPECTED[name], stacks.environment(name).outputs
+    apigateway = stacks.client("apigateway")
+    api_id = stacks.api(name)["id"]
+    stage = apigateway.get_stage(restApiId=api_id, stageName=name)
     assert stage["tracingEnabled"] is True
-    assert stage["accessLogSettings"]["destinationArn"].endswith(f":log-group:/aws/apigateway/{NAME}/access")
+    assert stage["accessLogSettings"]["destinationArn"].endswith(f":log-group:/aws/apigateway/{expected.prefix}/access")
     assert json.loads(stage["accessLogSettings"]["format"])["requestId"] == "$context.requestId"
     settings = stage["methodSettings"]["*/*"]
-    assert settings["throttlingRateLimit"] == 50
-    assert settings["throttlingBurstLimit"] == 100
-    assert settings["metricsEnabled"] is True
-    assert settings["dataTraceEnabled"] is False
-    assert settings["loggingLevel"] == "ERROR"
-    assert deployment.outputs["api_url"].endswith(f"{api_id}.execute-api.us-east-1.amazonaws.com/dev")
-    assert deployment.outputs["rpc_url"] == deployment.outputs["api_url"] + "/dynamodbmanager"
-    assert deployment.outputs["items_url"] == deployment.outputs["api_url"] + "/items"
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == expected.throttle
+    assert settings["metricsEnabled"] is False
+    assert (settings["dataTraceEnabled"], settings["loggingLevel"]) == (False, "ERROR")
+    assert outputs["api_url"].endswith(f"{api_id}.execute-api.us-east-1.amazonaws.com/{name}")
+    assert outputs["items_url"] == outputs["api_url"] + "/items"
 
-    [plan] = apigateway.get_usage_plans()["items"]
-    assert [(s["apiId"], s["stage"]) for s in plan["apiStages"]] == [(api_id, "dev")]
-    assert plan["throttle"] == {"rateLimit": 50, "burstLimit": 100}
-    assert plan["quota"]["limit"] == 100000
-    assert plan["quota"]["period"] == "MONTH"
+    [plan] = [p for p in apigateway.get_usage_plans()["items"] if p["name"] == f"{expected.prefix}-default"]
+    assert [(s["apiId"], s["stage"]) for s in plan["apiStages"]] == [(api_id, name)]
+    assert plan["throttle"] == {"rateLimit": expected.throttle[0], "burstLimit": expected.throttle[1]}
+    assert (plan["quota"]["limit"], plan["quota"]["period"]) == expected.quota
     [key] = apigateway.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
-    assert key["id"] == deployment.outputs["api_key_id"]
-    value = apigateway.get_api_key(apiKey=key["id"], includeValue=True)["value"]
-    assert value == deployment.outputs["api_key_value"]
-    assert len(value) >= 20
+    assert key["id"] == outputs["api_key_id"]
+    assert apigateway.get_api_key(apiKey=key["id"], includeValue=True)["value"] == outputs["api_key_value"]
+    assert outputs["api_key_value"] != stacks.environment("prod" if name == "dev" else "dev").outputs["api_key_value"]
 
 
-def test_waf_guards_the_stage_and_logs_without_keys(deployment: Deployment) -> None:
-    """The web ACL has the managed rule sets and the rate limit, is attached to the stage, and redacts keys."""
-    wafv2 = deployment.client("wafv2")
-    [summary] = wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]
+def test_the_account_setting_is_the_bootstraps_and_its_role_has_the_documented_trust(stacks: Stacks) -> None:
+    """The region's API Gateway logging role: set by terraform/bootstrap, trusted by API Gateway with no condition."""
+    account = stacks.client("apigateway").get_account()
+    assert account["cloudwatchRoleArn"] == f"arn:aws:iam::123456789012:role/{ACCOUNT_ROLE}"
+    iam = stacks.client("iam")
+    trust = policy_document(iam.get_role(RoleName=ACCOUNT_ROLE)["Role"]["AssumeRolePolicyDocument"])
+    assert trust["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+    attached = iam.list_attached_role_policies(RoleName=ACCOUNT_ROLE)["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonAPIGatewayPushToCloudWatchLogs"]
+    # Neither environment manages the setting or the role: destroying one cannot reset it.
+    for name in ("dev", "prod"):
+        types = {r["type"] for r in stacks.state(name)["resources"] if r["mode"] == "managed"}
+        assert "aws_api_gateway_account" not in types, name
+        assert ACCOUNT_ROLE not in json.dumps(
+            [r for r in stacks.state(name)["resources"] if r["type"] == "aws_iam_role"]
+        ), name
+
+
+def test_api_gateways_own_errors_carry_the_cors_headers(stacks: Stacks) -> None:
+    """dev allows any origin: its gateway responses (missing key, throttled, WAF...) say so; prod allows none."""
+    apigateway = stacks.client("apigateway")
+    responses = {
+        r["responseType"]: r for r in apigateway.get_gateway_responses(restApiId=stacks.api("dev")["id"])["items"]
+    }
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        assert response["responseParameters"] == {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}
+        assert response["responseTemplates"] == {"application/json": '{"message":$context.error.messageString}'}
+    assert apigateway.get_gateway_responses(restApiId=stacks.api("prod")["id"])["items"] == []
+
+
+def test_waf_guards_prod_and_logs_only_what_it_blocks_without_keys(stacks: Stacks) -> None:
+    """prod's web ACL: the managed rule sets and the rate limit on its stage, logs redacted and filtered."""
+    wafv2 = stacks.client("wafv2")
+    [summary] = wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]  # dev has WAF off
+    assert summary["Name"] == "dynamodbmanager-prod"
     acl = wafv2.get_web_acl(Name=summary["Name"], Scope="REGIONAL", Id=summary["Id"])["WebACL"]
     assert [rule["Name"] for rule in sorted(acl["Rules"], key=lambda r: r["Priority"])] == [
         "common-rule-set",
         "known-bad-inputs",
         "rate-limit-per-ip",
     ]
-    api_id = deployment.client("apigateway").get_rest_apis()["items"][0]["id"]
-    stage_arn = f"arn:aws:apigateway:us-east-1::/restapis/{api_id}/stages/dev"
+    stage_arn = f"arn:aws:apigateway:us-east-1::/restapis/{stacks.api('prod')['id']}/stages/prod"
     assert wafv2.get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]["ARN"] == acl["ARN"]
     logging = wafv2.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
-    assert logging["LogDestinationConfigs"][0].endswith(f":log-group:aws-waf-logs-{NAME}")
+    assert logging["LogDestinationConfigs"][0].endswith(":log-group:aws-waf-logs-dynamodbmanager-prod")
     assert {f["SingleHeader"]["Name"] for f in logging["RedactedFields"]} == {"x-api-key", "authorization"}
+    # Full logging is opt-in (waf_full_logging_enabled): by default only blocked and counted requests.
+    assert logging["LoggingFilter"]["DefaultBehavior"] == "DROP"
+    [kept] = logging["LoggingFilter"]["Filters"]
+    assert kept["Behavior"] == "KEEP"
+    assert {c["ActionCondition"]["Action"] for c in kept["Conditions"]} == {"BLOCK", "COUNT"}
 
 
-def test_alarms_notify_an_encrypted_topic_and_the_dashboard_shows_the_service(deployment: Deployment) -> None:
-    """Alarms on function errors and throttles, API 5XX and p99 latency, table throttles; topic; dashboard."""
-    cloudwatch = deployment.client("cloudwatch")
-    topic_arn = deployment.outputs["alarm_topic_arn"]
-    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms()["MetricAlarms"]}
-    expected = {
-        f"{NAME}-lambda-errors": ("AWS/Lambda", "Errors"),
-        f"{NAME}-lambda-throttles": ("AWS/Lambda", "Throttles"),
-        f"{NAME}-api-5xx": ("AWS/ApiGateway", "5XXError"),
-        f"{NAME}-api-latency-p99": ("AWS/ApiGateway", "Latency"),
-        f"{NAME}-dynamodb-read-throttles": ("AWS/DynamoDB", "ReadThrottleEvents"),
-        f"{NAME}-dynamodb-write-throttles": ("AWS/DynamoDB", "WriteThrottleEvents"),
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_alarms_notify_an_encrypted_topic_and_the_dashboard_shows_the_service(stacks: Stacks, name: str) -> None:
+    """Alarms on errors, throttles, 5XX and p99 latency; the topic (prod's subscribed); the dashboard."""
+    expected, outputs = EXPECTED[name], stacks.environment(name).outputs
+    cloudwatch = stacks.client("cloudwatch")
+    topic_arn = outputs["alarm_topic_arn"]
+    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix=expected.prefix)["MetricAlarms"]}
+    assert {n: (a["Namespace"], a["MetricName"]) for n, a in alarms.items()} == {
+        f"{expected.prefix}-lambda-errors": ("AWS/Lambda", "Errors"),
+        f"{expected.prefix}-lambda-throttles": ("AWS/Lambda", "Throttles"),
+        f"{expected.prefix}-api-5xx": ("AWS/ApiGateway", "5XXError"),
+        f"{expected.prefix}-api-latency-p99": ("AWS/ApiGateway", "Latency"),
+        f"{expected.prefix}-dynamodb-read-throttles": ("AWS/DynamoDB", "ReadThrottleEvents"),
+        f"{expected.prefix}-dynamodb-write-throttles": ("AWS/DynamoDB", "WriteThrottleEvents"),
     }
-    assert {name: (a["Namespace"], a["MetricName"]) for name, a in alarms.items()} == expected
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [topic_arn], alarm["AlarmName"]
-    assert alarms[f"{NAME}-api-latency-p99"]["ExtendedStatistic"] == "p99"
-    assert alarms[f"{NAME}-api-latency-p99"]["Threshold"] == 1500
+    sns = stacks.client("sns")
+    key = stacks.client("kms").describe_key(KeyId=f"alias/{expected.prefix}")["KeyMetadata"]
+    assert sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["KmsMasterKeyId"] == key["Arn"]
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    assert [s["Endpoint"] for s in subscriptions] == ([ALARM_EMAIL] if name == "prod" else [])
 
-    attributes = deployment.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]
-    key = deployment.client("kms").describe_key(KeyId=f"alias/{NAME}")["KeyMetadata"]
-    assert attributes["KmsMasterKeyId"] == key["Arn"]
-    assert deployment.client("kms").get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
-
-    body = json.loads(cloudwatch.get_dashboard(DashboardName=NAME)["DashboardBody"])
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=expected.prefix)["DashboardBody"])
     metrics = json.dumps([w["properties"].get("metrics", []) for w in body["widgets"]])
-    for wanted in ("AWS/ApiGateway", "AWS/Lambda", "AWS/DynamoDB", FUNCTION, "anything"):
+    for wanted in ("AWS/ApiGateway", "AWS/Lambda", "AWS/DynamoDB", expected.function, expected.table):
         assert wanted in metrics
-    assert deployment.outputs["dashboard_url"].endswith(f"#dashboards:name={NAME}")
 
 
-def test_state_lives_in_the_versioned_encrypted_bucket_and_the_lock_is_released(deployment: Deployment) -> None:
-    """The S3 backend holds the state, the bootstrap bucket is versioned and encrypted, no lock is left."""
-    s3 = deployment.client("s3")
-    state = json.loads(s3.get_object(Bucket=STATE_BUCKET, Key=STATE_KEY)["Body"].read())
-    assert any(r["type"] == "aws_lambda_function" for r in state["resources"])
+def test_each_state_is_its_own_sse_kms_object_in_the_bootstrap_bucket(stacks: Stacks) -> None:
+    """Two state files, written with SSE-KMS as the backend example asks; the bucket's settings; no lock left."""
+    s3 = stacks.client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=STATE_BUCKET).get("Contents", [])]
-    assert keys == [STATE_KEY]
+    assert keys == ["dynamodbmanager/dev/terraform.tfstate", "dynamodbmanager/prod/terraform.tfstate"]
+    for key in keys:
+        head = s3.head_object(Bucket=STATE_BUCKET, Key=key)
+        assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", "alias/aws/s3"), key
     assert s3.get_bucket_versioning(Bucket=STATE_BUCKET)["Status"] == "Enabled"
     [rule] = s3.get_bucket_encryption(Bucket=STATE_BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    block = s3.get_public_access_block(Bucket=STATE_BUCKET)["PublicAccessBlockConfiguration"]
-    assert all(block.values())
+    assert all(s3.get_public_access_block(Bucket=STATE_BUCKET)["PublicAccessBlockConfiguration"].values())
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=STATE_BUCKET)["Rules"]}
+    assert rules["expire-old-state-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert rules["expire-old-state-versions"]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
 
 
-def test_destroy_leaves_nothing_behind(deployment: Deployment) -> None:
-    """Turn deletion protection off (as an operator would), destroy, and find nothing of the stack left."""
-    deployment.tf("apply", "-input=false", "-auto-approve", "-var=table_deletion_protection=false")
-    dynamodb = deployment.client("dynamodb")
-    assert dynamodb.describe_table(TableName="anything")["Table"]["DeletionProtectionEnabled"] is False
-    deployment.tf("destroy", "-input=false", "-auto-approve", "-var=table_deletion_protection=false")
+# --- Tearing down: refusals, then dev, then prod the wrong way ---------------------------------------
 
-    apigateway = deployment.client("apigateway")
-    assert dynamodb.list_tables()["TableNames"] == []
-    assert deployment.client("lambda").list_functions()["Functions"] == []
-    assert deployment.client("iam").list_roles()["Roles"] == []
-    assert deployment.client("logs").describe_log_groups()["logGroups"] == []
-    assert apigateway.get_rest_apis()["items"] == []
-    assert apigateway.get_api_keys()["items"] == []
-    assert apigateway.get_usage_plans()["items"] == []
-    assert deployment.client("sns").list_topics()["Topics"] == []
-    assert deployment.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
-    assert deployment.client("cloudwatch").list_dashboards()["DashboardEntries"] == []
-    assert deployment.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"] == []
-    kms = deployment.client("kms")
-    ours = [
-        kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
-        for k in kms.list_keys()["Keys"]
-        if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"].get("Description", "").startswith(NAME)
-    ]
-    assert [key["KeyState"] for key in ours] == ["PendingDeletion"]
-    assert [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/{NAME}"] == []
-    s3 = deployment.client("s3")
-    state = json.loads(s3.get_object(Bucket=STATE_BUCKET, Key=STATE_KEY)["Body"].read())
-    assert state["resources"] == []
 
-    # The state bucket stays (terraform/bootstrap made it for every environment), with the empty state only.
-    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [STATE_BUCKET]
+def test_a_protected_environment_is_refused_before_anything_is_touched(stacks: Stacks) -> None:
+    """`make destroy ENV=prod` refuses before planning, says how to turn protection off, and changes nothing."""
+    before = inventory(stacks.emulator)
+    refused = stacks.prod.script("destroy", "prod", check=False)
+    assert refused.returncode == 1
+    message = refused.stderr
+    assert f"refusing to destroy 'prod': its table {SEED_TABLE} has deletion protection on" in message
+    assert "table_deletion_protection = false in terraform/environments/prod.tfvars" in message
+    assert "make deploy ENV=prod" in message
+    assert not (stacks.prod.plan_dir / "destroy.tfplan").exists(), "refused before planning"
+    assert not (stacks.prod.plan_dir / "destroy-plan.log").exists(), "refused before planning"
+    after = inventory(stacks.emulator)
+    assert (len(after), after) == (len(before), before)
+
+
+def test_protection_turned_on_outside_terraform_is_refused_before_anything_is_touched(stacks: Stacks) -> None:
+    """Protection set in the console, unknown to the state, is found in the refreshed plan: refused, nothing done."""
+    dynamodb = stacks.client("dynamodb")
+    dynamodb.update_table(TableName=EXPECTED["dev"].table, DeletionProtectionEnabled=True)
+    try:
+        before = inventory(stacks.emulator)
+        refused = stacks.dev.script("destroy", "dev", check=False)
+        assert refused.returncode == 1
+        assert "refusing to destroy 'dev': its table dynamodbmanager-dev-items has deletion protection on" in (
+            refused.stderr
+        )
+        assert not (stacks.dev.plan_dir / "destroy.tfplan").exists()
+        after = inventory(stacks.emulator)
+        assert (len(after), after) == (len(before), before)
+    finally:
+        dynamodb.update_table(TableName=EXPECTED["dev"].table, DeletionProtectionEnabled=False)
+
+
+def test_destroying_dev_leaves_prod_and_the_account_setting_untouched(stacks: Stacks) -> None:
+    """`make destroy ENV=dev` removes all of dev and nothing else; prod plans no changes afterwards."""
+    dev_api = stacks.api("dev")["id"]
+
+    def of_dev(line: str) -> bool:
+        return "dynamodbmanager-dev" in line or dev_api in line
+
+    before = inventory(stacks.emulator)
+    stacks.dev.script("destroy", "dev")
+    after = inventory(stacks.emulator)
+    # The readable destroy plan the pipeline archives lists the key's usage plan link, whose value the
+    # provider repeats without marking it sensitive: redacted all the same.
+    readable = (stacks.dev.plan_dir / "destroy-plan.txt").read_text()
+    assert stacks.dev.outputs["api_key_value"] not in readable
+    assert re.search(r"- value\s+= \(sensitive value\) -> null", readable)
+
+    gone = before - after
+    assert gone
+    assert all(of_dev(line) for line in gone), sorted(line for line in gone if not of_dev(line))
+    # Of dev, only its KMS key is left, scheduled for deletion (it can be restored meanwhile).
+    assert [line for line in after if of_dev(line)] == ["key dynamodbmanager-dev PendingDeletion"]
+    assert after - before == {"key dynamodbmanager-dev PendingDeletion"}
+    assert f"api gateway account role arn:aws:iam::123456789012:role/{ACCOUNT_ROLE}" in after
+    assert f"role {ACCOUNT_ROLE}" in after
+    assert stacks.state("dev")["resources"] == []
+    # Every prod resource is still there as configured.
+    summary = stacks.prod_elsewhere.plan_summary()
+    assert summary.startswith("No changes."), (stacks.prod_elsewhere.plan_dir / "plan.txt").read_text()
+
+
+def test_a_destroy_that_keeps_the_table_keeps_the_key_that_encrypts_the_logs(stacks: Stacks) -> None:
+    """`terraform destroy` around the scripts: it fails on the protected table, and the KMS key is not scheduled."""
+    prod = stacks.prod_elsewhere
+    result = prod.terraform.run(
+        prod.workspace,
+        "destroy",
+        "-input=false",
+        "-auto-approve",
+        "-no-color",
+        "-var-file=environments/prod.tfvars",
+        "-var=lambda_zip_path=../dist/lambda.zip",
+        check=False,
+        extra_env={"TF_DATA_DIR": str(prod.plan_dir / ".terraform")},
+    )
+    assert result.returncode != 0
+    assert "deletion" in result.stderr.lower(), result.stderr
+    after = inventory(stacks.emulator)
+    # The half-delete the scripts' refusal prevents: the function is gone...
+    assert f"function {EXPECTED['prod'].function}" not in after
+    # ...but the table keeps its items, and the key of the logs and the alarm topic is not pending deletion.
+    assert stacks.client("dynamodb").get_item(TableName=SEED_TABLE, Key={"id": SEED_ITEM["id"]})["Item"] == SEED_ITEM
+    assert "key dynamodbmanager-prod Enabled" in after

@@ -107,7 +107,6 @@ def test_checkout_credentials_and_options_come_from_jenkins_not_the_file() -> No
     text = JENKINSFILE.read_text()
     assert stage("Checkout").body.strip().startswith("steps {\n                checkout scm")
     assert not re.search(r"git\s+(url|branch)|https?://\S+\.git", text)
-    assert "credentialsId: params.AWS_CREDENTIALS_ID" in text
     assert not re.search(r"AKIA[0-9A-Z]{16}|aws_secret_access_key\s*=", text, re.IGNORECASE)
     for option in ("disableConcurrentBuilds()", "timestamps()", "timeout(time: 2, unit: 'HOURS')"):
         assert option in text
@@ -117,8 +116,61 @@ def test_checkout_credentials_and_options_come_from_jenkins_not_the_file() -> No
     assert "choice(name: 'ENVIRONMENT', choices: ['dev', 'prod']" in text
     assert "junit testResults: 'test-results/unit.xml'" in stage("Lint and unit tests").body
     assert "dist/lambda.zip, dist/lambda.zip.sha256" in stage("Package").body
-    assert "tfplan" in stage("Terraform plan").body
-    assert "plan.txt" in stage("Terraform plan").body
+
+
+def test_aws_credentials_are_the_jobs_and_bind_the_session_token_too() -> None:
+    """The credential id is the job's configuration, not a build's free text; temporary keys work (session token)."""
+    text = JENKINSFILE.read_text()
+    parameters = text[text.index("parameters {") : text.index("options {")]
+    assert "CREDENTIALS" not in parameters.upper(), "no build parameter names a credential"
+    assert "params.AWS_CREDENTIALS_ID" not in text
+    helper = text[text.index("def withAwsCredentials") :]
+    assert 'env.AWS_CREDENTIALS_ID ?: "dynamodbmanager-aws-${env.TARGET_ENV}"' in helper
+    assert "usernamePassword" not in text
+    binding = re.search(r"withCredentials\(\[aws\((?P<arguments>[^)]*)\)\]\)", helper, re.DOTALL)
+    assert binding, helper
+    arguments = dict(re.findall(r"(\w+): '?([\w$]+)'?", binding["arguments"]))
+    assert arguments == {
+        "credentialsId": "credentialsId",
+        "accessKeyVariable": "AWS_ACCESS_KEY_ID",
+        "secretKeyVariable": "AWS_SECRET_ACCESS_KEY",
+        "sessionTokenVariable": "AWS_SESSION_TOKEN",
+    }
+
+
+def test_no_plan_file_is_archived_only_readable_plans() -> None:
+    """A plan file holds planned values unredacted (the API key): the pipeline keeps only plan.txt files."""
+    kept = {s.name: s.kept for s in jenkins_stages() if s.kept}
+    assert kept == {
+        "Lint and unit tests": ("test-results/unit.xml",),
+        "Package": ("dist/lambda.zip", "dist/lambda.zip.sha256"),
+        "Terraform plan": ("build/terraform/$TARGET_ENV/plan.txt",),
+        "Destroy gate": ("build/terraform/$TARGET_ENV/destroy-plan.txt",),
+    }
+    for path in (p for paths in kept.values() for p in paths):
+        assert "*" not in path, f"{path}: a pattern could sweep a plan file in"
+        assert "tfplan" not in path, path
+    # And the plan files are where scripts/tf writes them, beside the readable forms that are archived.
+    tf = (SCRIPTS / "tf").read_text()
+    assert '-out="$plan_dir/tfplan"' in tf
+    assert '"$plan_dir/plan.txt"' in tf
+
+
+def test_the_rehearsal_keeps_what_the_jenkinsfile_archives() -> None:
+    """``scripts/pipeline-local`` copies the very files each Jenkinsfile stage archives, and searches them."""
+    listed = subprocess.run(
+        [str(SCRIPTS / "pipeline-local"), "--list-kept"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    rehearsal = [tuple(line.split("\t")) for line in listed.splitlines()]
+    assert rehearsal == [(s.name, *s.kept) for s in jenkins_stages()]
+
+
+def test_the_destroy_gate_refuses_a_protected_table_before_planning() -> None:
+    """The gate's ``scripts/tf plan-destroy`` checks deletion protection before ``terraform plan -destroy``."""
+    assert stage("Destroy gate").commands == ('scripts/tf plan-destroy "$TARGET_ENV"',)
+    tf = (SCRIPTS / "tf").read_text()
+    branch = tf[tf.index("  plan-destroy)") : tf.index("  destroy)")]
+    assert branch.index("refuse_protected") < branch.index("tf plan -destroy"), "refused before planning"
 
 
 def test_package_stage_builds_with_the_lambda_runtime_python() -> None:

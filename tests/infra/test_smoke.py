@@ -5,8 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -86,11 +92,81 @@ def test_passes_on_a_healthy_api_and_leaves_no_item_behind(local_api: LocalApi) 
 
 
 def test_fails_naming_the_call_when_the_key_is_wrong(local_api: LocalApi) -> None:
-    """A wrong key passes the public health check, then fails at the first data call, by name and status."""
-    result = smoke("--url", local_api.url, "--api-key", "not-the-key", "--run-id", "smoke-bad-key")
+    """A wrong key passes the public health check, is retried for the bounded wait, then fails by name and status."""
+    started = time.monotonic()
+    args = ("--url", local_api.url, "--api-key", "not-the-key", "--run-id", "smoke-bad-key", "--key-wait", "3")
+    result = smoke(*args)
     assert result.returncode == 1
+    assert time.monotonic() - started < 30, "the wait for the key is bounded"
     assert calls(result.stdout) == ["200 GET /health"]
+    assert "wait  403 POST /dynamodbmanager: waiting for the new API key to take effect" in result.stdout
     assert "FAIL  RPC create.json: POST /dynamodbmanager answered 403, expected 200" in result.stderr
+
+
+@dataclass
+class NewKey:
+    """A proxy in front of the API that answers keyed calls as API Gateway does while a new key is not yet in force."""
+
+    url: str
+    refused: int = 0
+
+
+@contextmanager
+def key_in_force_after(seconds: float, local_api: LocalApi) -> Iterator[NewKey]:
+    """Serve ``local_api`` through a proxy that refuses every call but /health with 403 for ``seconds``."""
+    upstream = local_api.url.rsplit("/", 1)[0]  # the gateway's origin; paths keep their /dev prefix
+    in_force_at = time.monotonic() + seconds
+
+    class Handler(BaseHTTPRequestHandler):
+        def relay(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
+            if not self.path.endswith("/health") and time.monotonic() < in_force_at:
+                proxy.refused += 1
+                status, headers, answer = 403, {"Content-Type": "application/json"}, b'{"message":"Forbidden"}'
+            else:
+                forwarded = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                request = urllib.request.Request(
+                    upstream + self.path, data=body, method=self.command, headers=forwarded
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=15) as response:
+                        status, headers, answer = response.status, dict(response.headers.items()), response.read()
+                except urllib.error.HTTPError as error:
+                    status, headers, answer = error.code, dict(error.headers.items()), error.read()
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = relay
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the test reads smoke.py's output, not the proxy's."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    proxy = NewKey(f"http://127.0.0.1:{server.server_address[1]}/dev")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_waits_for_a_new_key_to_take_effect_then_passes(local_api: LocalApi) -> None:
+    """Right after a deploy the key is refused for a few seconds: the run says it waits, retries, then passes."""
+    with key_in_force_after(3.0, local_api) as proxy:
+        result = smoke("--url", proxy.url, "--api-key", API_KEY, "--run-id", "smoke-new-key")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert proxy.refused >= 1
+    assert re.search(r"^wait  403 POST /dynamodbmanager: waiting for the new API key", result.stdout, re.MULTILINE)
+    assert calls(result.stdout) == EXPECTED_CALLS
+    assert not [item for item in local_api.item_ids() if item.startswith("smoke-new-key")]
 
 
 def test_fails_on_an_unexpected_status_and_still_cleans_up(local_api: LocalApi, tmp_path: Path) -> None:

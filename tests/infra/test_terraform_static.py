@@ -1,12 +1,21 @@
-"""Checks of terraform/ that need no emulator: format, validity, variables, environment files, checkov."""
+"""Checks of terraform/ that need no emulator: format, validity, variables, environment files, checkov.
+
+Also one test for each rule of a real account that can be read without AWS: the version constraint, the
+backend examples' keys, one owner of the API Gateway account setting and its role's trust policy, names
+per environment, gateway responses with CORS, the zip path scripts/tf hands Terraform, the required alarm
+decision in prod, the opt-in costs and the state bucket's lifecycle.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +23,7 @@ import pytest
 
 from dynamodbmanager.local.events import STAGE_NAME_PATTERN
 
-from .conftest import SCRIPTS, TERRAFORM_DIR, Terraform
+from .conftest import ROOT, SCRIPTS, TERRAFORM_DIR, Terraform
 
 CONFIGURATIONS = {"main": TERRAFORM_DIR, "bootstrap": TERRAFORM_DIR / "bootstrap"}
 VARIABLE = re.compile(r'^variable "(?P<name>\w+)" \{\n(?P<body>.*?)^\}', re.MULTILINE | re.DOTALL)
@@ -36,9 +45,7 @@ def test_configuration_is_valid(terraform: Terraform, tmp_path: Path, name: str)
     result = json.loads(terraform.run(copy, "validate", "-json", check=False).stdout)
     assert result["valid"] is True, result["diagnostics"]
     assert result["error_count"] == 0
-    # reset_on_delete is deprecated only because provider 6 makes it the default; 5.x needs it to reset.
-    for warning in result["diagnostics"]:
-        assert "reset_on_delete" in warning["snippet"]["code"], warning
+    assert result["diagnostics"] == [], "no deprecated argument (reset_on_delete is gone in provider 6)"
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
@@ -66,16 +73,16 @@ def test_the_local_stack_accepts_the_stage_names_the_terraform_does() -> None:
 
 
 def test_required_versions_pin_terraform_and_the_aws_provider() -> None:
-    """Terraform >= 1.10 (S3 lock files) and the AWS provider ~> 5.100, in both configurations."""
+    """Terraform >= 1.11 (the S3 backend's lock file is experimental in 1.10) and the AWS provider ~> 5.100."""
     for directory in CONFIGURATIONS.values():
         versions = (directory / "versions.tf").read_text()
-        assert 'required_version = ">= 1.10.0, < 2.0.0"' in versions
+        assert 'required_version = ">= 1.11.0, < 2.0.0"' in versions
         assert re.search(r'source\s+= "hashicorp/aws"\s+version\s+= "~> 5\.100"', versions)
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_environment_has_tfvars_and_a_backend_example_with_a_lock_and_no_bucket_name(env: str) -> None:
-    """Each environment: a tfvars file and a backend example that locks, encrypts and names no bucket."""
+    """Each environment: a tfvars file and a backend example that locks, encrypts with KMS and names no bucket."""
     environments = TERRAFORM_DIR / "environments"
     assert (environments / f"{env}.tfvars").is_file()
     example = (environments / f"{env}.backend.hcl.example").read_text()
@@ -84,6 +91,8 @@ def test_environment_has_tfvars_and_a_backend_example_with_a_lock_and_no_bucket_
     assert settings["key"] == f'"dynamodbmanager/{env}/terraform.tfstate"'
     assert settings["use_lockfile"] == "true"
     assert settings["encrypt"] == "true"
+    # Without a key the backend asks S3 for AES256 on every write, whatever the bucket's default says.
+    assert settings["kms_key_id"] == '"alias/aws/s3"'
     assert 'backend "s3" {}' in (TERRAFORM_DIR / "versions.tf").read_text()
 
 
@@ -120,9 +129,81 @@ def test_environment_files_pass_every_validation(
     value, errors = console(
         "[var.environment, var.stage_name, var.table_deletion_protection]",
         f"-var-file=environments/{env}.tfvars",
+        "-var=alarm_email=oncall@example.com",
     )
     assert errors == ""
     assert value == [env, env, protected]
+
+
+def test_prod_makes_the_alarm_subscription_a_required_decision(console: Callable[..., tuple[Any, str]]) -> None:
+    """prod.tfvars as committed fails with what to do; an e-mail, or deliberately none, satisfies it; dev needs none."""
+    _, refused = console("var.alarm_email", "-var-file=environments/prod.tfvars")
+    refused = " ".join(refused.split())  # Terraform wraps long messages
+    assert "alarms must reach someone: set alarm_email in its tfvars" in refused
+    assert "alarm_email_required = false" in refused
+    for decision in ("-var=alarm_email=oncall@example.com", "-var=alarm_email_required=false"):
+        _, errors = console("var.alarm_email", "-var-file=environments/prod.tfvars", decision)
+        assert errors == "", decision
+    _, errors = console("var.alarm_email", "-var-file=environments/dev.tfvars")
+    assert errors == ""
+
+
+def test_every_name_depends_on_the_environment_unless_set(console: Callable[..., tuple[Any, str]]) -> None:
+    """Tables, function and log group are named per environment, so dev and prod fit in one account and region."""
+    names = "[local.table_name, local.idempotency_table_name, local.function_name, local.lambda_log_group_name]"
+    by_env = {
+        env: console(names, f"-var-file=environments/{env}.tfvars", "-var=alarm_email=oncall@example.com")[0]
+        for env in ("dev", "prod")
+    }
+    assert by_env["dev"] == [
+        "dynamodbmanager-dev-items",
+        "dynamodbmanager-dev-idempotency",
+        "dynamodbmanager-dev-function",
+        "/aws/lambda/dynamodbmanager-dev-function",
+    ]
+    assert by_env["prod"] == [name.replace("-dev-", "-prod-") for name in by_env["dev"]]
+    # An existing table (the original system's `anything`) is adopted by naming it.
+    adopted, _ = console("local.table_name", "-var=table_name=anything")
+    assert adopted == "anything"
+    # No fixed default is left that the two environments would share.
+    for variable in ("table_name", "idempotency_table_name", "function_name"):
+        default, _ = console(f"var.{variable}")
+        assert default is None, variable
+
+
+@pytest.mark.parametrize(
+    ("origins", "headers"),
+    [
+        ("[]", {}),
+        ('["*"]', {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}),
+        (
+            '["https://app.example.com"]',
+            {
+                "gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example.com'",
+                "gatewayresponse.header.Vary": "'Origin'",
+            },
+        ),
+        (
+            '["https://a.example.com", "https://b.example.com"]',
+            {
+                "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.Origin",
+                "gatewayresponse.header.Vary": "'Origin'",
+            },
+        ),
+    ],
+)
+def test_gateway_responses_carry_the_cors_headers_of_the_allowed_origins(
+    console: Callable[..., tuple[Any, str]], origins: str, headers: dict[str, str]
+) -> None:
+    """API Gateway's own 4XX and 5XX answers (missing key, throttled, WAF) carry CORS headers for allowed origins."""
+    value, errors = console("local.gateway_response_headers", f"-var=cors_allowed_origins={origins}")
+    assert errors == ""
+    assert value == headers
+    code = (TERRAFORM_DIR / "apigateway.tf").read_text()
+    block = resource_block(code, "aws_api_gateway_gateway_response", "cors")
+    assert 'toset(["DEFAULT_4XX", "DEFAULT_5XX"])' in block
+    assert "response_parameters = local.gateway_response_headers" in block
+    assert "aws_api_gateway_gateway_response.cors" in resource_block(code, "aws_api_gateway_deployment", "this")
 
 
 def test_unauthenticated_api_needs_explicit_consent(console: Callable[..., tuple[Any, str]]) -> None:
@@ -169,3 +250,238 @@ def test_checkov_fails_no_check_and_every_skip_says_why() -> None:
     for skipped in results["skipped_checks"]:
         reason = skipped["check_result"].get("suppress_comment", "")
         assert len(reason) >= 20, f"{skipped['check_id']} on {skipped['resource']} is skipped without a reason"
+
+
+def resource_block(code: str, kind: str, name: str, block: str = "resource") -> str:
+    """The text of ``block "kind" "name" { ... }`` in ``code``, up to its closing brace at the start of a line."""
+    match = re.search(rf'^{block} "{kind}" "{name}" \{{\n(.*?)^\}}', code, re.MULTILINE | re.DOTALL)
+    assert match, f"{block} {kind}.{name} not found"
+    return match[1]
+
+
+def test_the_api_gateway_account_setting_has_one_owner_the_bootstrap() -> None:
+    """The region-wide setting lives in terraform/bootstrap only; environments check the role, never reset it."""
+    environment_code = "\n".join(path.read_text() for path in TERRAFORM_DIR.glob("*.tf"))
+    bootstrap_code = "\n".join(path.read_text() for path in (TERRAFORM_DIR / "bootstrap").glob("*.tf"))
+    assert 'resource "aws_api_gateway_account"' not in environment_code
+    assert bootstrap_code.count('resource "aws_api_gateway_account"') == 1
+    assert 'data "aws_iam_roles" "api_gateway_cloudwatch"' in environment_code
+    assert "data.aws_iam_roles.api_gateway_cloudwatch" in resource_block(
+        environment_code, "aws_api_gateway_stage", "this"
+    )
+    for path in [*TERRAFORM_DIR.rglob("*.tf"), SCRIPTS / "emulator-workspace"]:
+        assert "reset_on_delete" not in path.read_text(), path
+
+
+def test_the_logging_roles_trust_policy_is_the_documented_one_without_a_condition() -> None:
+    """API Gateway may assume the logging role, with no condition: AWS's examples for this role use none."""
+    code = (TERRAFORM_DIR / "bootstrap" / "apigateway.tf").read_text()
+    assert "assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json" in resource_block(
+        code, "aws_iam_role", "api_gateway_cloudwatch"
+    )
+    trust = resource_block(code, "aws_iam_policy_document", "api_gateway_assume", block="data")
+    assert 'actions = ["sts:AssumeRole"]' in trust
+    assert 'identifiers = ["apigateway.amazonaws.com"]' in trust
+    assert "condition" not in trust
+    assert "AmazonAPIGatewayPushToCloudWatchLogs" in code
+
+
+#: A value the stub's plan marks sensitive, which its readable plan repeats where nothing marks it.
+STUB_SECRET = "stub-api-key-0123456789abcdef"
+STUB_SUMMARY = "Plan: 0 to add, 0 to change, 2 to destroy."
+
+
+@dataclass(frozen=True)
+class RecordingTerraform:
+    """A checkout whose ``terraform`` records its arguments and answers ``show`` with a plan holding a secret."""
+
+    checkout: Path
+    plan_dir: Path
+    log: Path
+    env: dict[str, str]
+
+    def tf(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``scripts/tf args...`` against the stub."""
+        return subprocess.run([str(SCRIPTS / "tf"), *args], env=self.env, capture_output=True, text=True, check=True)
+
+    def calls(self, subcommand: str) -> list[list[str]]:
+        """The arguments of each call of ``terraform <subcommand>``."""
+        calls = [line.split() for line in self.log.read_text().splitlines()]
+        return [call for call in calls if subcommand in call]
+
+
+@pytest.fixture
+def recording_terraform(tmp_path: Path) -> RecordingTerraform:
+    """scripts/tf in a checkout of its own, with a stub for terraform: these tests are about what scripts/tf does."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(TERRAFORM_DIR / "environments", checkout / "terraform" / "environments")
+    (checkout / "dist").mkdir()
+    (checkout / "dist" / "lambda.zip").write_bytes(b"PK")
+    plan_dir = checkout / "plans"
+    (plan_dir / ".terraform").mkdir(parents=True)
+    (plan_dir / ".terraform" / "terraform.tfstate").write_text("{}")
+    # A plan as `terraform show -json` gives it: the API key marked sensitive on its own resource only.
+    plan_json = tmp_path / "plan.json"
+    plan_json.write_text(
+        json.dumps(
+            {
+                "resource_changes": [
+                    {"change": {"before": {"value": STUB_SECRET}, "before_sensitive": {"value": True}}},
+                    {"change": {"before": {"value": STUB_SECRET}, "before_sensitive": {}}},
+                ]
+            }
+        )
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "terraform").write_text(
+        "#!/usr/bin/env bash\n"
+        'echo "$*" >>"$ARGUMENTS_LOG"\n'
+        'case " $* " in\n'
+        '  *" show "*" -json "*tfplan*) cat "$PLAN_JSON" ;;\n'
+        '  *" show "*" -json "*) echo "{}" ;;\n'
+        '  *" show "*) printf \'      - value = "%s" -> null\\n%s\\n\' "$SECRET" "$SUMMARY" ;;\n'
+        "esac\n"
+    )
+    (bin_dir / "terraform").chmod(0o755)
+    log = tmp_path / "arguments.log"
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "ARGUMENTS_LOG": str(log),
+        "PLAN_JSON": str(plan_json),
+        "SECRET": STUB_SECRET,
+        "SUMMARY": STUB_SUMMARY,
+        "TF_DIR": str(checkout / "terraform"),
+        "TF_PLAN_DIR": str(plan_dir),
+        "LAMBDA_ZIP": str(checkout / "dist" / "lambda.zip"),
+    }
+    return RecordingTerraform(checkout, plan_dir, log, env)
+
+
+def test_scripts_tf_hands_terraform_the_zip_path_relative_to_the_configuration(
+    recording_terraform: RecordingTerraform,
+) -> None:
+    """The path is kept in the state: absolute, it would differ between checkouts and show a change for one zip."""
+    stub = recording_terraform
+    stub.tf("plan", "dev")
+    stub.tf("plan-destroy", "dev")
+    stub.tf("import", "dev", "aws_dynamodb_table.items", "x")
+    calls = stub.calls("plan") + stub.calls("import")
+    assert len(calls) == 3
+    for call in calls:
+        assert "-var=lambda_zip_path=../dist/lambda.zip" in call, call
+        assert not [argument for argument in call if str(stub.checkout / "dist") in argument], call
+    # Terraform's own default, without scripts/tf, is relative too.
+    assert '"${path.module}/../dist/lambda.zip"' in (TERRAFORM_DIR / "main.tf").read_text()
+
+
+def test_scripts_tf_redacts_a_sensitive_value_wherever_the_readable_plan_repeats_it(
+    recording_terraform: RecordingTerraform,
+) -> None:
+    """The usage plan key repeats the API key's value unmarked: plan.txt, destroy-plan.txt and the output hide it."""
+    stub = recording_terraform
+    printed = stub.tf("plan", "dev").stdout + stub.tf("plan-destroy", "dev").stdout
+    for readable in ("plan.txt", "destroy-plan.txt"):
+        text = (stub.plan_dir / readable).read_text()
+        assert STUB_SECRET not in text, readable
+        assert "- value = (sensitive value) -> null" in text, readable
+    assert STUB_SECRET not in printed
+    assert (stub.plan_dir / "destroy-plan-summary.txt").read_text().strip() == STUB_SUMMARY
+
+
+def load_tfjson() -> Any:
+    """scripts/tfjson.py as a module."""
+    spec = importlib.util.spec_from_file_location("tfjson", SCRIPTS / "tfjson.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_value_a_plan_marks_sensitive_is_found_in_resources_and_outputs() -> None:
+    """Before and after values, prior state and planned values, nested marks and outputs; short values are left."""
+    tfjson = load_tfjson()
+    plan = {
+        "prior_state": {
+            "values": {
+                "outputs": {"api_key_value": {"sensitive": True, "value": "from-an-output-0001"}},
+                "root_module": {
+                    "resources": [{"values": {"value": "in-the-prior-state-02"}, "sensitive_values": {"value": True}}],
+                    "child_modules": [
+                        {
+                            "resources": [
+                                {
+                                    "values": {"settings": [{"password": "nested-in-a-module-3"}], "flag": "on"},
+                                    "sensitive_values": {"settings": [{"password": True}], "flag": True},
+                                }
+                            ]
+                        }
+                    ],
+                },
+            }
+        },
+        "resource_changes": [
+            {"change": {"before": None, "after": {"value": "planned-after-004"}, "after_sensitive": {"value": True}}}
+        ],
+        "output_changes": {"x": {"before": "an-output-before-5", "before_sensitive": True}},
+    }
+    assert tfjson.sensitive_values(plan) == {
+        "from-an-output-0001",
+        "in-the-prior-state-02",
+        "nested-in-a-module-3",
+        "planned-after-004",
+        "an-output-before-5",
+    }
+    assert tfjson.redact('a = "planned-after-004"\nb = planned-after-004x', {"planned-after-004"}) == (
+        "a = (sensitive value)\nb = (sensitive value)x"
+    )
+
+
+def test_the_protected_table_is_read_from_a_state_or_a_plans_prior_state() -> None:
+    """scripts/tf's refusal reads deletion protection from ``terraform show -json`` of the state or a plan."""
+    tfjson = load_tfjson()
+
+    def state(protected: bool) -> dict[str, Any]:
+        values = {"name": "anything", "deletion_protection_enabled": protected}
+        return {"values": {"root_module": {"resources": [{"address": "aws_dynamodb_table.items", "values": values}]}}}
+
+    assert tfjson.protected_table(state(True)) == "anything"
+    assert tfjson.protected_table({"prior_state": state(True)}) == "anything"
+    assert tfjson.protected_table(state(False)) is None
+    assert tfjson.protected_table({"format_version": "1.0"}) is None  # nothing applied yet
+
+
+def test_costly_telemetry_is_opt_in() -> None:
+    """Per-method metrics and WAF full logging are variables that default to off; the README prices them."""
+    variables = dict(VARIABLE.findall((TERRAFORM_DIR / "variables.tf").read_text()))
+    for name in ("detailed_metrics_enabled", "waf_full_logging_enabled"):
+        assert re.search(r"^  type\s+= bool$", variables[name], re.MULTILINE), name
+        assert re.search(r"^  default\s+= false$", variables[name], re.MULTILINE), name
+    method_settings = resource_block(
+        (TERRAFORM_DIR / "apigateway.tf").read_text(), "aws_api_gateway_method_settings", "all"
+    )
+    assert "metrics_enabled = var.detailed_metrics_enabled" in method_settings
+    logging = resource_block((TERRAFORM_DIR / "waf.tf").read_text(), "aws_wafv2_web_acl_logging_configuration", "api")
+    assert 'dynamic "logging_filter"' in logging
+    assert "var.waf_full_logging_enabled ? [] : [1]" in logging
+    readme = (ROOT / "README.md").read_text()
+    deploy = readme[readme.index("## Deploy to AWS") : readme.index("## Pipeline")]
+    for name in ("detailed_metrics_enabled", "waf_full_logging_enabled"):
+        assert re.search(rf"`{name}[^\n]*USD", deploy), f"the README's cost estimate does not price {name}"
+
+
+def test_the_state_bucket_expires_old_versions_and_aborts_incomplete_uploads() -> None:
+    """Lifecycle rules on the state bucket: noncurrent versions and delete markers expire, uploads are aborted."""
+    lifecycle = resource_block(
+        (TERRAFORM_DIR / "bootstrap" / "main.tf").read_text(), "aws_s3_bucket_lifecycle_configuration", "state"
+    )
+    assert "noncurrent_days = var.noncurrent_version_days" in lifecycle
+    assert "expired_object_delete_marker = true" in lifecycle
+    assert "days_after_initiation = 7" in lifecycle
+
+
+def test_the_table_is_destroyed_before_the_key_that_encrypts_the_logs() -> None:
+    """When the table refuses to go, a destroy stops before the KMS key: the logs' key outlives it."""
+    table = resource_block((TERRAFORM_DIR / "dynamodb.tf").read_text(), "aws_dynamodb_table", "items")
+    assert "depends_on = [aws_kms_key.service]" in table
