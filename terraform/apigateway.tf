@@ -4,13 +4,19 @@
 
 locals {
   # Path segments: top-level resources, then their children.
-  top_resources = {
-    dynamodbmanager = "dynamodbmanager"
-    items           = "items"
-    health          = "health"
-    openapi         = "openapi.json"
-    console         = "console"
-  }
+  has_sort_key = local.range_key != null
+  has_indexes  = length(local.index_names) > 0
+  top_resources = merge(
+    {
+      dynamodbmanager = "dynamodbmanager"
+      items           = "items"
+      health          = "health"
+      openapi         = "openapi.json"
+      console         = "console"
+      table           = "table"
+    },
+    local.has_indexes ? { indexes = "indexes" } : {},
+  )
   child_resources = {
     item          = { parent = "items", path_part = "{id}" }
     console_asset = { parent = "console", path_part = "{proxy+}" }
@@ -18,24 +24,44 @@ locals {
 
   # Routes the function serves. public = true: no API key or signature (the health check and the web
   # console's static files; the console calls the data routes with the user's key).
-  routes = {
+  # The item is /items/{id} on a table with a partition key only, /items/{id}/{sk} with a sort key (then
+  # GET /items/{id} is the partition, read by Query); each index's partitions are /indexes/{index}/items/{pk}.
+  item_resource = local.has_sort_key ? "item_sort" : "item"
+  design_routes = merge(
+    {
+      "GET /table"                         = { resource = "table", method = "GET", public = false }
+      "GET /items/{id}${local.sk_path}"    = { resource = local.item_resource, method = "GET", public = false }
+      "PUT /items/{id}${local.sk_path}"    = { resource = local.item_resource, method = "PUT", public = false }
+      "PATCH /items/{id}${local.sk_path}"  = { resource = local.item_resource, method = "PATCH", public = false }
+      "DELETE /items/{id}${local.sk_path}" = { resource = local.item_resource, method = "DELETE", public = false }
+    },
+    local.has_sort_key ? { "GET /items/{id}" = { resource = "item", method = "GET", public = false } } : {},
+    local.has_indexes ? {
+      "GET /indexes/{index}/items/{pk}" = { resource = "index_partition", method = "GET", public = false }
+    } : {},
+  )
+  sk_path = local.has_sort_key ? "/{sk}" : ""
+
+  routes = merge(local.design_routes, {
     "POST /dynamodbmanager" = { resource = "dynamodbmanager", method = "POST", public = false }
     "GET /items"            = { resource = "items", method = "GET", public = false }
     "POST /items"           = { resource = "items", method = "POST", public = false }
-    "GET /items/{id}"       = { resource = "item", method = "GET", public = false }
-    "PUT /items/{id}"       = { resource = "item", method = "PUT", public = false }
-    "PATCH /items/{id}"     = { resource = "item", method = "PATCH", public = false }
-    "DELETE /items/{id}"    = { resource = "item", method = "DELETE", public = false }
     "GET /openapi.json"     = { resource = "openapi", method = "GET", public = false }
     "GET /health"           = { resource = "health", method = "GET", public = true }
     "GET /console"          = { resource = "console", method = "GET", public = true }
     "GET /console/{proxy+}" = { resource = "console_asset", method = "GET", public = true }
-  }
+  })
 
   # CORS preflights carry no credentials by design; the function answers them.
+  # Every resource by name, known at plan time (for_each keys cannot wait for the resources' ids).
+  resource_names = concat(
+    keys(local.top_resources),
+    keys(local.child_resources),
+    local.has_sort_key ? ["item_sort"] : [],
+    local.has_indexes ? ["index", "index_items", "index_partition"] : [],
+  )
   preflights = {
-    for key in concat(keys(local.top_resources), keys(local.child_resources)) :
-    "OPTIONS ${key}" => { resource = key, method = "OPTIONS", public = true }
+    for key in local.resource_names : "OPTIONS ${key}" => { resource = key, method = "OPTIONS", public = true }
   }
 
   methods = merge(local.routes, local.preflights)
@@ -43,12 +69,20 @@ locals {
   resource_ids = merge(
     { for key, r in aws_api_gateway_resource.top : key => r.id },
     { for key, r in aws_api_gateway_resource.child : key => r.id },
+    { for r in aws_api_gateway_resource.item_sort : "item_sort" => r.id },
+    { for r in aws_api_gateway_resource.index : "index" => r.id },
+    { for r in aws_api_gateway_resource.index_items : "index_items" => r.id },
+    { for r in aws_api_gateway_resource.index_partition : "index_partition" => r.id },
   )
 
   # Path parameters each resource's methods must receive, checked by the request validator.
   path_parameters = {
-    item          = { "method.request.path.id" = true }
-    console_asset = { "method.request.path.proxy" = true }
+    item            = { "method.request.path.id" = true }
+    item_sort       = { "method.request.path.id" = true, "method.request.path.sk" = true }
+    index           = { "method.request.path.index" = true }
+    index_items     = { "method.request.path.index" = true }
+    index_partition = { "method.request.path.index" = true, "method.request.path.pk" = true }
+    console_asset   = { "method.request.path.proxy" = true }
   }
 }
 
@@ -82,6 +116,39 @@ resource "aws_api_gateway_resource" "child" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_resource.top[each.value.parent].id
   path_part   = each.value.path_part
+}
+
+# The levels below /items/{id} and /indexes that the table's design calls for.
+resource "aws_api_gateway_resource" "item_sort" {
+  count = local.has_sort_key ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.child["item"].id
+  path_part   = "{sk}"
+}
+
+resource "aws_api_gateway_resource" "index" {
+  count = local.has_indexes ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.top["indexes"].id
+  path_part   = "{index}"
+}
+
+resource "aws_api_gateway_resource" "index_items" {
+  count = local.has_indexes ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.index[0].id
+  path_part   = "items"
+}
+
+resource "aws_api_gateway_resource" "index_partition" {
+  count = local.has_indexes ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.index_items[0].id
+  path_part   = "{pk}"
 }
 
 resource "aws_api_gateway_request_validator" "parameters" {
@@ -137,6 +204,7 @@ resource "aws_api_gateway_deployment" "this" {
       local.methods,
       { for key, r in aws_api_gateway_resource.top : key => [r.id, r.path_part] },
       { for key, r in aws_api_gateway_resource.child : key => [r.id, r.parent_id, r.path_part] },
+      local.resource_ids,
       local.path_parameters,
       { for key, m in aws_api_gateway_method.this : key => [m.id, m.authorization, m.api_key_required] },
       { for key, i in aws_api_gateway_integration.this : key => [i.id, i.type, i.uri] },

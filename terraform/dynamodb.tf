@@ -1,14 +1,39 @@
-# The items table. Its key schema must match dynamodbmanager.schema.items_table_definition, which the
-# local stack uses; tests/infra checks that they agree.
+# The items table, built from its CreateTable definition (table_definition_file): key, sort key, every
+# global and local index with its projection. The local stack creates its table from the same file.
 resource "aws_dynamodb_table" "items" {
   name                        = local.table_name
   billing_mode                = "PAY_PER_REQUEST"
-  hash_key                    = "id"
+  hash_key                    = local.hash_key
+  range_key                   = local.range_key
   deletion_protection_enabled = var.table_deletion_protection
 
-  attribute {
-    name = "id"
-    type = "S"
+  dynamic "attribute" {
+    for_each = local.attribute_types
+    content {
+      name = attribute.key
+      type = attribute.value
+    }
+  }
+
+  dynamic "global_secondary_index" {
+    for_each = local.global_indexes
+    content {
+      name               = global_secondary_index.value.IndexName
+      hash_key           = one([for k in global_secondary_index.value.KeySchema : k.AttributeName if k.KeyType == "HASH"])
+      range_key          = one([for k in global_secondary_index.value.KeySchema : k.AttributeName if k.KeyType == "RANGE"])
+      projection_type    = try(global_secondary_index.value.Projection.ProjectionType, "ALL")
+      non_key_attributes = try(global_secondary_index.value.Projection.NonKeyAttributes, null)
+    }
+  }
+
+  dynamic "local_secondary_index" {
+    for_each = local.local_indexes
+    content {
+      name               = local_secondary_index.value.IndexName
+      range_key          = one([for k in local_secondary_index.value.KeySchema : k.AttributeName if k.KeyType == "RANGE"])
+      projection_type    = try(local_secondary_index.value.Projection.ProjectionType, "ALL")
+      non_key_attributes = try(local_secondary_index.value.Projection.NonKeyAttributes, null)
+    }
   }
 
   point_in_time_recovery {

@@ -30,13 +30,26 @@ data "aws_iam_policy_document" "lambda_dynamodb" {
   statement {
     sid = "ReadAndWriteItems"
     actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "dynamodb:Scan",
       "dynamodb:UpdateItem",
     ]
     resources = [aws_dynamodb_table.items.arn]
+  }
+
+  # Query and Scan of each secondary index, named one by one (no wildcard).
+  dynamic "statement" {
+    for_each = length(local.index_names) > 0 ? [1] : []
+    content {
+      sid       = "ReadIndexes"
+      actions   = ["dynamodb:Query", "dynamodb:Scan"]
+      resources = [for name in local.index_names : "${aws_dynamodb_table.items.arn}/index/${name}"]
+    }
   }
 
   # Powertools' idempotency persistence layer: it reads, writes, completes and drops one record per key.

@@ -18,6 +18,8 @@ resource "aws_lambda_function" "this" {
   environment {
     variables = {
       TABLE_NAME                   = aws_dynamodb_table.items.name
+      TABLE_SHAPE                  = local.table_shape
+      CURSOR_SIGNING_KEY           = terraform_data.cursor_signing_key.output
       IDEMPOTENCY_TABLE_NAME       = aws_dynamodb_table.idempotency.name
       LOG_LEVEL                    = var.log_level
       CORS_ALLOWED_ORIGINS         = join(",", var.cors_allowed_origins)
@@ -47,4 +49,15 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:Reserved concurrency is a variable (lambda_reserved_concurrency); reserving any fails on accounts with the default low quota.
   #checkov:skip=CKV_AWS_173:The environment holds only names, levels and timeouts, no secrets, so a customer managed key would protect nothing.
   #checkov:skip=CKV_AWS_272:The zip is built reproducibly and its SHA-256 is archived by the pipeline; code signing needs a Signer profile per account.
+}
+
+# The secret that signs list cursors: made once, kept in the state, the same for every instance of the
+# function, and never shown to a client (the table's name, which /health discloses, would prove nothing).
+# Two UUIDs from Terraform's random source, with no provider beyond hashicorp/aws.
+resource "terraform_data" "cursor_signing_key" {
+  input = "${uuid()}${uuid()}"
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }

@@ -30,8 +30,19 @@ variable "tags" {
 
 # --- DynamoDB -------------------------------------------------------------------------------------
 
+variable "table_definition_file" {
+  description = "The items table's design as CreateTable JSON (the form `aws dynamodb create-table --cli-input-json` takes): AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, LocalSecondaryIndexes with their Projection. Null: the shipped src/dynamodbmanager/tables/anything.json (key `id`, a string)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.table_definition_file == null || can(jsondecode(file(var.table_definition_file)).KeySchema)
+    error_message = "table_definition_file must be a readable CreateTable JSON file with a KeySchema."
+  }
+}
+
 variable "table_name" {
-  description = "Name of the DynamoDB table that holds the items (partition key `id`, a string); null names it dynamodbmanager-<environment>-items. Set it to adopt an existing table (README: \"Adopt an existing table\")."
+  description = "Name of the DynamoDB table that holds the items (its design: table_definition_file); null names it dynamodbmanager-<environment>-items. Set it to adopt an existing table (README: \"Adopt an existing table\")."
   type        = string
   default     = null
 

@@ -30,6 +30,7 @@ from dynamodbmanager.local.processes import ManagedProcess
 from dynamodbmanager.schema import (
     IDEMPOTENCY_TTL_ATTRIBUTE,
     KEY_ATTRIBUTE,
+    TableShape,
     idempotency_table_definition,
     items_table_definition,
 )
@@ -51,11 +52,24 @@ DATA_ROUTES = {
     ("/items/{id}", "PATCH"),
     ("/items/{id}", "DELETE"),
     ("/openapi.json", "GET"),
+    ("/table", "GET"),
 }
 #: The local gateway's public routes: the applied API must leave open exactly those, no more.
 PUBLIC_ROUTES = set(local_gateway.PUBLIC_ROUTES)
-API_PATHS = {"/dynamodbmanager", "/items", "/items/{id}", "/openapi.json", "/health", "/console", "/console/{proxy+}"}
+API_PATHS = {
+    "/dynamodbmanager",
+    "/items",
+    "/items/{id}",
+    "/openapi.json",
+    "/health",
+    "/console",
+    "/console/{proxy+}",
+    "/table",
+}
 DYNAMODB_ACTIONS = {
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:Query",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -391,7 +405,8 @@ def test_function_runs_the_built_zip_with_the_environments_settings(stacks: Stac
     assert function["Role"].endswith(f":role/{expected.prefix}-function")
     zip_bytes = (stacks.dev.checkout / "dist" / "lambda.zip").read_bytes()
     assert function["CodeSha256"] == base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
-    assert function["Environment"]["Variables"] == {
+    variables = function["Environment"]["Variables"]
+    assert variables == {
         "TABLE_NAME": expected.table,
         "IDEMPOTENCY_TABLE_NAME": expected.idempotency_table,
         "LOG_LEVEL": expected.log_level,
@@ -400,7 +415,15 @@ def test_function_runs_the_built_zip_with_the_environments_settings(stacks: Stac
         "POWERTOOLS_METRICS_NAMESPACE": "dynamodbmanager",
         "DYNAMODB_CONNECT_TIMEOUT": "1",
         "DYNAMODB_READ_TIMEOUT": "2",
+        "TABLE_SHAPE": variables["TABLE_SHAPE"],
+        "CURSOR_SIGNING_KEY": variables["CURSOR_SIGNING_KEY"],
     }
+    # The shipped definition's shape, read from the same file the local stack reads.
+    assert TableShape.from_env(variables["TABLE_SHAPE"], "anything") == TableShape.load()
+    # A secret of its own per environment, long enough not to be guessed, and not the table's name.
+    secret = variables["CURSOR_SIGNING_KEY"]
+    assert len(secret) >= 64
+    assert expected.table not in secret
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from dynamodbmanager.local.events import STAGE_NAME_PATTERN
+from dynamodbmanager.schema import TableShape
 
 from .conftest import ROOT, SCRIPTS, TERRAFORM_DIR, Terraform
 
@@ -36,11 +37,18 @@ def test_configuration_is_formatted(terraform: Terraform) -> None:
     assert result.returncode == 0, result.stdout
 
 
+def _with_table_definitions(configuration: Path) -> None:
+    """The table definitions beside a copied configuration, where a checkout has them (``../src/...``)."""
+    tables = TERRAFORM_DIR.parent / "src" / "dynamodbmanager" / "tables"
+    shutil.copytree(tables, configuration.parent / "src" / "dynamodbmanager" / "tables", dirs_exist_ok=True)
+
+
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
 def test_configuration_is_valid(terraform: Terraform, tmp_path: Path, name: str) -> None:
     """``terraform validate`` accepts each configuration; its only warning is a known, deliberate one."""
     copy = tmp_path / name
     shutil.copytree(CONFIGURATIONS[name], copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "bootstrap"))
+    _with_table_definitions(copy)
     terraform.run(copy, "init", "-backend=false", "-input=false")
     result = json.loads(terraform.run(copy, "validate", "-json", check=False).stdout)
     assert result["valid"] is True, result["diagnostics"]
@@ -101,6 +109,7 @@ def console(terraform: Terraform, tmp_path_factory: pytest.TempPathFactory) -> C
     """``terraform console`` on a copy of terraform/ with a local backend: evaluates variables, validations included."""
     copy = tmp_path_factory.mktemp("console") / "terraform"
     shutil.copytree(TERRAFORM_DIR, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "bootstrap"))
+    _with_table_definitions(copy)
     (copy / "local_backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
     terraform.run(copy, "init", "-input=false")
 
@@ -485,3 +494,46 @@ def test_the_table_is_destroyed_before_the_key_that_encrypts_the_logs() -> None:
     """When the table refuses to go, a destroy stops before the KMS key: the logs' key outlives it."""
     table = resource_block((TERRAFORM_DIR / "dynamodb.tf").read_text(), "aws_dynamodb_table", "items")
     assert "depends_on = [aws_kms_key.service]" in table
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        TERRAFORM_DIR.parent / "src" / "dynamodbmanager" / "tables" / "anything.json",
+        TERRAFORM_DIR.parent / "examples" / "single-table.json",
+        TERRAFORM_DIR.parent / "examples" / "number-and-binary-keys.json",
+    ],
+    ids=lambda path: path.name,
+)
+def test_the_terraform_reads_the_table_design_the_function_and_the_local_stack_read(
+    console: Callable[..., tuple[Any, str]], definition: Path
+) -> None:
+    """The key, sort key and indexes Terraform builds and hands the function are those the definition file holds."""
+    value, errors = console(
+        "[local.table_shape, local.hash_key, local.range_key, local.index_names]",
+        f"-var=table_definition_file={definition}",
+        "-var=environment=dev",
+    )
+    assert errors == ""
+    shape_text, hash_key, range_key, index_names = value
+    expected = TableShape.load(definition)
+    assert TableShape.from_env(shape_text, expected.table_name) == expected
+    assert (hash_key, range_key) == (expected.partition.name, expected.sort.name if expected.sort else None)
+    assert sorted(index_names) == sorted(expected.indexes)
+
+
+def test_the_function_may_read_each_index_by_name_and_nothing_wider() -> None:
+    """Query and Scan on each index ARN by name: the policy has no wildcard."""
+    iam = (TERRAFORM_DIR / "iam.tf").read_text()
+    assert '"${aws_dynamodb_table.items.arn}/index/${name}"' in iam
+    assert "/index/*" not in iam
+    for action in ("Query", "BatchGetItem", "ConditionCheckItem"):
+        assert f'"dynamodb:{action}"' in iam
+
+
+def test_the_cursor_secret_is_made_once_and_handed_to_the_function() -> None:
+    """A secret no client can learn signs the cursors, the same for every instance (it lives in the state)."""
+    lambda_tf = (TERRAFORM_DIR / "lambda.tf").read_text()
+    assert 'resource "terraform_data" "cursor_signing_key"' in lambda_tf
+    assert "ignore_changes = [input]" in lambda_tf
+    assert "CURSOR_SIGNING_KEY           = terraform_data.cursor_signing_key.output" in lambda_tf
