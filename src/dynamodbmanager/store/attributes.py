@@ -142,15 +142,6 @@ def check_key_value(value: Any, name: str, key_type: str = "S") -> Any:
     return value
 
 
-def check_typed_key(typed: Any, name: str, key_type: str = "S") -> dict[str, Any]:
-    """Refuse a typed key value (``{"S": "1"}``) of another type than the key's, empty or too long."""
-    if not isinstance(typed, dict) or set(typed) != {key_type}:
-        expected = {"S": '{"S": "..."}', "N": '{"N": "..."}', "B": '{"B": "<base64>"}'}[key_type]
-        raise BadRequest(f"The key attribute '{name}' must be typed {expected}.", code="InvalidKey")
-    check_key_value(_plain(typed), name, key_type)
-    return typed
-
-
 def _out_of_range(value: Any) -> bool:
     """Whether a number (anywhere inside ``value``) lies outside DynamoDB's magnitude range."""
     if isinstance(value, bool):

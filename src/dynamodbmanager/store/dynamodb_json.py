@@ -12,7 +12,7 @@ import base64
 import binascii
 import decimal
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -128,8 +128,3 @@ def item(typed: Any, where: str = "The item") -> TypedItem:
     converted = values(typed, where)
     check_item(converted, where)
     return converted
-
-
-def is_typed_item(candidate: Mapping[str, Any]) -> bool:
-    """Whether every attribute of ``candidate`` looks typed (one member named after a DynamoDB type)."""
-    return all(isinstance(v, dict) and len(v) == 1 and next(iter(v)) in TYPES for v in candidate.values())
