@@ -60,7 +60,11 @@ STAGES: tuple[Stage, ...] = (
     Stage("Lint and unit tests", ("make unit",), keeps=("test-results/unit.xml",)),
     Stage("Package", ("make build",), keeps=("dist/lambda.zip", "dist/lambda.zip.sha256")),
     Stage("Terraform init", ('scripts/tf init "$TARGET_ENV"',)),
-    Stage("Terraform plan", ('scripts/tf plan "$TARGET_ENV"',), keeps=(JENKINS_PLAN_DIR + "plan.txt",)),
+    Stage(
+        "Terraform plan",
+        ('scripts/tf plan "$TARGET_ENV"', 'scripts/tf check-plan "$TARGET_ENV"'),
+        keeps=(JENKINS_PLAN_DIR + "plan.txt",),
+    ),
     Stage("Approval", gate="plan-summary.txt"),
     Stage("Terraform apply", ('scripts/tf apply "$TARGET_ENV"',)),
     Stage("Smoke test", ('scripts/smoke-deployed "$TARGET_ENV"',), needs_api=True),
@@ -125,6 +129,8 @@ def stage_environment(target_env: str, workspace: Path, mirror: str | None) -> d
             "TF_DIR": str(workspace),
             "TF_PLAN_DIR": str(workspace / "plans" / target_env),
             "PYTHONUNBUFFERED": "1",
+            # The Jenkinsfile's ALLOW_TABLE_REPLACEMENT parameter, at its default: the table guard refuses.
+            "ALLOW_TABLE_REPLACEMENT": "0",
         }
     )
     if mirror:

@@ -53,7 +53,7 @@ def test_every_sh_step_runs_a_make_target_or_a_script_of_the_repo() -> None:
     text = JENKINSFILE.read_text()
     commands = [c for s in jenkins_stages() for c in s.commands]
     assert len(commands) == len(re.findall(r"^\s*sh\b", text, re.MULTILINE)), "each sh step is a quoted one-liner"
-    assert len(commands) == 8
+    assert len(commands) == 9
     for command in commands:
         program, *arguments = command.split()
         if program == "make":
@@ -82,7 +82,7 @@ def test_approval_and_destroy_gates_ask_with_a_timeout_and_show_the_plan() -> No
 
 def test_apply_applies_the_saved_plan_file(tmp_path: Any) -> None:
     """The apply stage runs ``scripts/tf apply``, which applies the plan file ``scripts/tf plan`` wrote, or nothing."""
-    assert stage("Terraform plan").commands == ('scripts/tf plan "$TARGET_ENV"',)
+    assert stage("Terraform plan").commands[0] == 'scripts/tf plan "$TARGET_ENV"'
     assert stage("Terraform apply").commands == ('scripts/tf apply "$TARGET_ENV"',)
     assert stage("Terraform destroy").commands == ('scripts/tf destroy "$TARGET_ENV"',)
     tf = (SCRIPTS / "tf").read_text()
@@ -171,6 +171,53 @@ def test_the_destroy_gate_refuses_a_protected_table_before_planning() -> None:
     tf = (SCRIPTS / "tf").read_text()
     branch = tf[tf.index("  plan-destroy)") : tf.index("  destroy)")]
     assert branch.index("refuse_protected") < branch.index("tf plan -destroy"), "refused before planning"
+
+
+def test_the_table_guard_checks_the_saved_plan_before_approval_and_apply() -> None:
+    """``scripts/tf check-plan`` runs right after the plan is saved (and archived), before the approval and the apply.
+
+    The same check stands between plan and apply in ``scripts/deploy``; a plan it refuses is removed, so
+    ``scripts/tf apply`` has nothing to apply.
+    """
+    plan = stage("Terraform plan")
+    assert plan.commands == ('scripts/tf plan "$TARGET_ENV"', 'scripts/tf check-plan "$TARGET_ENV"')
+    body = plan.body
+    assert body.index("sh 'scripts/tf plan") < body.index("archiveArtifacts") < body.index("sh 'scripts/tf check-plan")
+    order = [s.name for s in jenkins_stages()]
+    assert order.index("Terraform plan") < order.index("Approval") < order.index("Terraform apply")
+    assert not any("check-plan" in c for s in jenkins_stages() if s.name != "Terraform plan" for c in s.commands)
+
+    deploy = [line.strip() for line in (SCRIPTS / "deploy").read_text().splitlines()]
+    steps = [line for line in deploy if line.startswith('"$root/scripts/tf"')]
+    assert steps == [f'"$root/scripts/tf" {step} "$env"' for step in ("init", "plan", "check-plan", "apply")]
+    assert deploy.index('"$root/scripts/tf" check-plan "$env"') < deploy.index('if [ "${AUTO_APPROVE:-0}" != 1 ]; then')
+
+    tf = (SCRIPTS / "tf").read_text()
+    branch = tf[tf.index("  check-plan)") : tf.index("  apply)")]
+    assert 'tf show -json "$plan_dir/tfplan" | python3 "$root/scripts/tfjson.py" table-guard "$env"' in branch
+    assert branch.index('"$status" -eq 3') < branch.index('rm -f "$plan_dir/tfplan"')
+
+
+def test_the_escape_hatch_is_a_parameter_off_by_default() -> None:
+    """ALLOW_TABLE_REPLACEMENT is a build's explicit choice, false unless ticked, handed to the guard as 1 or 0."""
+    text = JENKINSFILE.read_text()
+    parameters = text[text.index("parameters {") : text.index("options {")]
+    assert "booleanParam(name: 'ALLOW_TABLE_REPLACEMENT', defaultValue: false" in parameters
+    environment = text[text.index("    environment {") : text.index("    stages {")]
+    assert "ALLOW_TABLE_REPLACEMENT = \"${params.ALLOW_TABLE_REPLACEMENT ? '1' : '0'}\"" in environment
+
+
+def test_check_plan_needs_a_saved_plan(tmp_path: Any) -> None:
+    """Without a saved plan there is nothing to check: it fails instead of passing silently."""
+    refused = subprocess.run(
+        [str(SCRIPTS / "tf"), "check-plan", "dev"],
+        env={**os.environ, "TF_PLAN_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "no saved plan" in refused.stderr
 
 
 def test_package_stage_builds_with_the_lambda_runtime_python() -> None:

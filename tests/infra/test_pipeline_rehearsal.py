@@ -50,6 +50,11 @@ def test_make_pipeline_local_runs_every_stage_against_the_emulator(pipeline_rehe
     assert commands[0].startswith("scripts/emulator-workspace ")
     assert commands[1:] == [command for s in stages for command in s.commands]
 
+    # The table guard checked the saved plan, which creates the table, before the approval was asked.
+    checked = log.index('pipeline-local: $ scripts/tf check-plan "$TARGET_ENV"')
+    passed = log.index("scripts/tf: the plan creates the items table dynamodbmanager-dev-items, whose items it keeps")
+    assert checked < passed < log.index("pipeline-local: approval asked:")
+
     gates = re.findall(r"^pipeline-local: approval asked: '(.+)' -> approved", log, re.MULTILINE)
     assert len(gates) == 2
     assert re.fullmatch(r"Plan: [1-9]\d* to add, 0 to change, 0 to destroy\.", gates[0])
