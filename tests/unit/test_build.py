@@ -1,15 +1,16 @@
-"""The deployment package's bytecode: compiled by the Python asked for, shipped only where the runtime uses it."""
+"""The deployment package: its bytecode compiled by the Python asked for, and none of the command line's libraries."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from dynamodbmanager.build import build_zip
+from dynamodbmanager.build import build_zip, package_files
 from dynamodbmanager.cli import main
 
 
@@ -59,3 +60,19 @@ def test_a_python_that_cannot_compile_is_a_clear_error(tmp_path: Path, capsys: p
     python = _fake_python(tmp_path, "3 13")  # says 3.13, so bytecode is asked of it, but compiles nothing
     assert main(["build", "--output", str(tmp_path / "lambda.zip"), "--python", str(python)]) == 2
     assert "could not compile the package" in capsys.readouterr().err
+
+
+#: Top-level packages the command line draws with (rich and what rich imports): never part of the function.
+CLI_ONLY = ("rich", "markdown_it", "mdurl", "pygments")
+
+
+def test_the_zip_never_ships_rich_nor_code_that_imports_it(tmp_path: Path) -> None:
+    archive = zipfile.ZipFile(build_zip(tmp_path / "lambda.zip", bytecode=False))
+    names = archive.namelist()
+    assert names == [name for name, _ in package_files()]
+    assert not [name for name in names if name.split("/")[0] in CLI_ONLY]
+    assert not [name for name in names if name.startswith(("dynamodbmanager/cli/", "dynamodbmanager/datatools/"))]
+    importing = re.compile(rf"^\s*(from|import)\s+({'|'.join(CLI_ONLY)})\b", re.MULTILINE)
+    sources = [name for name in names if name.endswith(".py")]
+    assert "dynamodbmanager/handler.py" in sources
+    assert not [name for name in sources if importing.search(archive.read(name).decode("utf-8"))]

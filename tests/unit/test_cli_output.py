@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.cells import cell_len
+from rich.console import Console
 
 from dynamodbmanager.cli.output import (
     MAX_CELL,
+    NO_ITEMS,
     Exit,
     UsageError,
     api_client,
@@ -20,8 +27,11 @@ from dynamodbmanager.cli.output import (
     exit_status,
     fail,
     item_format_options,
+    item_grid,
     item_table,
+    items_grid,
     items_table,
+    print_table,
     read_json_object,
     typed_parts,
     version_arg,
@@ -263,3 +273,118 @@ def test_error_messages_show_controls_escaped(capsys: pytest.CaptureFixture[str]
         "error: 404 NotFound\\x1b[2J: No item has id '\\u202ex\\x1b]0;t\\x07'.",
         "error: cannot reach http://h\\x1b[2J/",
     ]
+
+
+# On a terminal a table is drawn by rich; anywhere else it stays the plain text scripts read.
+
+#: Values a terminal must show as they are: rich markup, an emoji code, wide characters, emoji, long text.
+AWKWARD = {
+    "id": "[bold]42[/bold]",
+    "name": "[red]Ada[/red] :smile: Lovelace\\",
+    "city": "Zürich 日本語 🎉",
+    "note": "word " * 30,
+    "n": Decimal("1.50"),
+}
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def draw(*, width: int = 120, color: bool = False) -> Console:
+    """A forced terminal ``width`` columns wide writing to a string, as a person's terminal would get it."""
+    return Console(force_terminal=True, file=io.StringIO(), width=width, color_system="truecolor" if color else None)
+
+
+def drawn(console: Console) -> str:
+    """What ``console`` was given to show."""
+    output = console.file
+    assert isinstance(output, io.StringIO)
+    return output.getvalue()
+
+
+def body_cells(text: str) -> list[list[str]]:
+    """The cells of each line below a rich table's header rule, stripped."""
+    lines = SGR.sub("", text).splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("├"))
+    return [[part.strip() for part in line.split("│")[1:-1]] for line in lines[start + 1 : -1]]
+
+
+def test_a_terminal_gets_a_boxed_table_whose_values_are_shown_literally() -> None:
+    console = draw(color=True)
+    print_table(item_grid(AWKWARD), console=console)
+    text = drawn(console)
+    # The header is bold; no value gets a colour, a style or an emoji of rich's.
+    assert set(SGR.findall(text)) == {"\x1b[1m", "\x1b[0m"}
+    assert all(SGR.sub("", line).startswith(("│", "╭", "├", "╰")) for line in text.splitlines())
+    assert body_cells(text) == [
+        ["id", "[bold]42[/bold]"],
+        ["city", "Zürich 日本語 🎉"],
+        ["n", "1.5"],
+        ["name", "[red]Ada[/red] :smile: Lovelace\\"],
+        ["note", cell(AWKWARD["note"], 80)],
+    ]
+    # Wide characters take two columns and the box stays straight.
+    assert len({cell_len(line) for line in SGR.sub("", text).splitlines()}) == 1
+
+
+def test_a_narrow_terminal_folds_long_cells_and_never_loses_a_character_of_the_key() -> None:
+    key = "ORDER#" + "9" * 60
+    console = draw(width=40)
+    print_table(items_grid([{"PK": "CUSTOMER#1", "SK": key, "note": "word " * 10}], key=("PK", "SK")), console=console)
+    text = drawn(console)
+    assert max(cell_len(line) for line in text.splitlines()) <= 40
+    rows = body_cells(text)
+    assert "".join(row[1] for row in rows) == key
+    assert "".join(row[0] for row in rows) == "CUSTOMER#1"
+
+
+def test_a_terminal_table_shows_hidden_characters_escaped() -> None:
+    console = draw(color=True)
+    print_table(items_grid([{"id": "bidi-\u202egnp.exe", "a\x1b": HOSTILE}]), console=console)
+    text = SGR.sub("", drawn(console))
+    assert _terminal_safe(text)
+    assert "bidi-\\u202egnp.exe" in text
+    assert body_cells(text)[0][0] == "bidi-\\u202egnp.exe"
+
+
+def test_a_terminal_is_told_when_there_are_no_items(capsys: pytest.CaptureFixture[str]) -> None:
+    console = draw(color=True)
+    print_table(items_grid([]), console=console)
+    assert drawn(console) == NO_ITEMS + "\n"
+    print_table(items_grid([]))
+    assert capsys.readouterr().out == NO_ITEMS + "\n"
+
+
+def test_without_a_terminal_a_table_is_the_plain_text_it_always_was(capsys: pytest.CaptureFixture[str]) -> None:
+    items: list[dict[str, Any]] = [
+        {"id": "42", "name": "Ada [bold]Lovelace[/bold]", "city": "Zürich 日本語", "note": "x" * 60},
+        {"id": "43", "tags": ["a", "b"]},
+    ]
+    print_table(items_grid(items))
+    assert capsys.readouterr().out == (
+        "id  city        name                       note                                      tags\n"
+        "--  ----------  -------------------------  ----------------------------------------  ---------\n"
+        "42  Zürich 日本語  Ada [bold]Lovelace[/bold]  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…\n"
+        '43                                                                                   ["a","b"]\n'
+    )
+    out = io.StringIO()
+    print_table(item_grid(AWKWARD), out)
+    assert out.getvalue() == item_table(AWKWARD) + "\n"
+
+
+def test_rich_is_imported_only_to_draw_on_a_terminal() -> None:
+    """``--help``, JSON output, plain tables and progress lines never pay rich's import."""
+    code = """
+import io, sys
+from dynamodbmanager.cli import parser
+from dynamodbmanager.cli.output import item_grid, print_table
+from dynamodbmanager.datatools.progress import Progress
+parser().format_help()
+print_table(item_grid({"id": "1"}), io.StringIO())
+progress = Progress("export", io.StringIO(), tty=False, interval=0)
+progress.advance(1)
+progress.finish()
+print(sorted(name for name in sys.modules if name.split(".")[0] == "rich"))
+Progress("export", io.StringIO(), tty=True, interval=0).finish()
+print("rich" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.splitlines() == ["[]", "True"]

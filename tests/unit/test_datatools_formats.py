@@ -29,7 +29,6 @@ from dynamodbmanager.datatools.formats import (
     unescape_formula,
 )
 from dynamodbmanager.datatools.import_ import check_item, check_typed_item
-from dynamodbmanager.datatools.progress import Progress
 from dynamodbmanager.datatools.sources import (
     UnreadableInput,
     detect_format,
@@ -171,39 +170,6 @@ def test_csv_columns_are_the_union_of_all_items_id_first(tmp_path: Path) -> None
     assert [r.item for r in records] == [{"id": "1", "b": 2}, {"id": "2", "a": {"x": 1}}]
     assert target.read_bytes() == b'id,a,b\r\n1,,2\r\n2,"{""x"":1}",\r\n'
     assert list(tmp_path.iterdir()) == [target]
-
-
-def test_progress_redraws_in_place_on_a_terminal() -> None:
-    stream = io.StringIO()
-    progress = Progress("import", stream, tty=True, interval=0)
-    progress.advance(10, 0.5)
-    progress.message("line 3: skipped: bad")
-    progress.advance(5, 1.0)
-    progress.finish()
-    text = stream.getvalue()
-    assert text.startswith("\r\x1b[Kimport: [############............]  50%  10 items")
-    assert "\r\x1b[Kline 3: skipped: bad\n" in text
-    assert text.endswith("\n")
-    assert "100%  15 items" in text.splitlines()[-1]
-
-
-def test_progress_prints_plain_lines_elsewhere() -> None:
-    stream = io.StringIO()
-    progress = Progress("export", stream, tty=False, interval=0)
-    progress.advance(1000)
-    progress.finish()
-    lines = stream.getvalue().splitlines()
-    assert len(lines) == 2
-    assert all(line.startswith("export: 1,000 items  ") and "items/s" in line for line in lines)
-    assert "\r" not in stream.getvalue()
-
-
-def test_no_progress_prints_nothing() -> None:
-    stream = io.StringIO()
-    progress = Progress("export", stream, tty=True, interval=0, enabled=False)
-    progress.advance(3)
-    progress.finish()
-    assert stream.getvalue() == ""
 
 
 # DynamoDB JSON: every type, written as DynamoDB's export to S3 writes it, and read back exactly.

@@ -239,12 +239,13 @@ def _import(args: argparse.Namespace) -> int:
         target = DirectTarget(_direct_client(args, args.concurrency), args.table, args.endpoint_url)
     else:
         target = ApiTarget(_api_client(args))
+    progress = _progress("import", args)
     try:
         importer = Importer(
             source,
             input_format_of(args.source, args.format),
             target,
-            _progress("import", args),
+            progress,
             concurrency=args.concurrency,
             batch_size=args.batch_size,
             strict=args.strict,
@@ -253,7 +254,11 @@ def _import(args: argparse.Namespace) -> int:
         )
         if args.resume and not importer.checkpoint.path.exists():
             print(f"no checkpoint at {importer.checkpoint.path}: importing from the first line", file=sys.stderr)
-        summary = importer.run()
+        try:
+            summary = importer.run()
+        finally:
+            # An import cut short by an error never finished its bar: stop it before the error is told.
+            progress.close()
     except ImportStopped as exc:
         return fail(str(exc), Exit.USAGE if exc.usage else Exit.UNAVAILABLE)
     except OSError as exc:

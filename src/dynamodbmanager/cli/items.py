@@ -30,8 +30,9 @@ from dynamodbmanager.cli.output import (
     api_options,
     fail,
     item_format_options,
-    item_table,
-    items_table,
+    item_grid,
+    items_grid,
+    print_table,
     read_json_object,
     version_arg,
     visible,
@@ -169,7 +170,7 @@ def _key_names(shape: TableShape, index: Index | None = None) -> tuple[str, ...]
 def _print_item(reply: Reply, args: argparse.Namespace, shape: TableShape) -> None:
     """Print the item an answer holds: its text exactly as the API sent it, or a table with the key first."""
     if args.output == "table":
-        print(item_table(reply.json(), typed=_typed(args), key=shape.key_names))
+        print_table(item_grid(reply.json(), typed=_typed(args), key=shape.key_names))
     else:
         print(reply.text)
 
@@ -265,7 +266,7 @@ def _print_pages(args: argparse.Namespace, fetch: Callable[[str | None], Reply],
         reply = fetch(args.cursor)
         body = reply.json()
         if args.output == "table":
-            print(items_table(body["items"], typed=_typed(args), key=key))
+            print_table(items_grid(body["items"], typed=_typed(args), key=key))
             if body.get("next_cursor"):
                 print(f"next page: --cursor {visible(body['next_cursor'])}", file=sys.stderr)
         elif args.output == "jsonl":
@@ -276,7 +277,7 @@ def _print_pages(args: argparse.Namespace, fetch: Callable[[str | None], Reply],
         return Exit.OK
     pages = _pages(fetch, args.cursor)
     if args.output == "table":
-        print(items_table([item for page in pages for item in page], typed=_typed(args), key=key))
+        print_table(items_grid([item for page in pages for item in page], typed=_typed(args), key=key))
     elif args.output == "jsonl":
         for page in pages:
             for item in page:

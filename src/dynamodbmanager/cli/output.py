@@ -5,7 +5,8 @@ type (``{"SS": [...]}``, ``{"B": "<base64>"}``) and so carries every item exactl
 
 Text meant for a person (tables, messages) goes through :func:`visible`: a value or a server message holding
 terminal escape sequences or bidirectional controls is shown escaped, never obeyed by the terminal. JSON output
-stays exact.
+stays exact. A table on a terminal is drawn by rich (imported only then), its cells shown literally, never as
+markup; elsewhere it is plain text that scripts can read.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dynamodbmanager import jsoncodec
 from dynamodbmanager.client import ApiClient, ApiError, Unreachable
@@ -26,6 +28,10 @@ from dynamodbmanager.schema import KEY_ATTRIBUTE
 from dynamodbmanager.text import HIDDEN_CATEGORIES as HIDDEN_CATEGORIES  # noqa: PLC0414 - the CLI's re-export
 from dynamodbmanager.text import visible as visible  # noqa: PLC0414 - the CLI's re-export
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 DEFAULT_URL = "http://127.0.0.1:3000"
 URL_VARIABLE = "DYNAMODBMANAGER_URL"
 API_KEY_VARIABLE = "DYNAMODBMANAGER_API_KEY"
@@ -33,6 +39,8 @@ API_KEY_VARIABLE = "DYNAMODBMANAGER_API_KEY"
 DEFAULT_KEY = (KEY_ATTRIBUTE,)
 #: Widest a table cell gets before it is cut with an ellipsis.
 MAX_CELL = 40
+#: What a table of no item says instead.
+NO_ITEMS = "(no items)"
 #: The item forms of ``--format``: plain JSON (the API's default) and DynamoDB JSON (``?format=dynamodb``).
 PLAIN = "json"
 DYNAMODB = "dynamodb"
@@ -171,6 +179,47 @@ def render_table(headers: list[str], rows: Iterable[list[str]]) -> str:
     return "\n".join([head, rule, *lines])
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A table's headers and rows of cell text: plain text for scripts (:meth:`text`), a rich table for a person."""
+
+    headers: list[str]
+    rows: list[list[str]]
+
+    def text(self) -> str:
+        """The table as :func:`render_table` writes it, or :data:`NO_ITEMS` when it has no column."""
+        return render_table(self.headers, self.rows) if self.headers else NO_ITEMS
+
+    def rich(self) -> Table:
+        """The table for a terminal: every text :func:`visible` and literal (``[bold]`` stays text), folded, never cut.
+
+        On a narrow terminal the widest columns wrap first; a key wraps too, never losing a character.
+        """
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=box.ROUNDED, header_style="bold", highlight=False)
+        for header in self.headers:
+            table.add_column(Text(visible(header)), overflow="fold")
+        for row in self.rows:
+            table.add_row(*(Text(visible(text)) for text in row))
+        return table
+
+
+def print_table(grid: Grid, out: TextIO | None = None, *, console: Console | None = None) -> None:
+    """Print ``grid`` on ``out`` (standard output): drawn by rich on a terminal or ``console``, else as plain text."""
+    out = out if out is not None else sys.stdout
+    if console is None and not out.isatty():
+        print(grid.text(), file=out)
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = console or Console(file=out, highlight=False, markup=False, emoji=False)
+    console.print(grid.rich() if grid.headers else Text(NO_ITEMS))
+
+
 def typed_parts(value: Any) -> tuple[str, Any]:
     """A DynamoDB JSON value's type and content (``{"SS": ["a"]}`` gives ``("SS", ["a"])``), to show them apart."""
     if isinstance(value, dict) and len(value) == 1:
@@ -185,8 +234,8 @@ def _ordered(names: Iterable[str], key: Sequence[str]) -> list[str]:
     return [name for name in key if name in present] + sorted(present.difference(key))
 
 
-def item_table(item: dict[str, Any], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> str:
-    """One item as an attribute/value table, its ``key`` attributes first and whole; typed items get a type column."""
+def item_grid(item: dict[str, Any], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> Grid:
+    """One item as attribute/value rows, its ``key`` attributes first and whole; typed items get a type column."""
     rows: list[list[str]] = []
     for name in _ordered(item, key):
         width = None if name in key else 80
@@ -195,18 +244,26 @@ def item_table(item: dict[str, Any], *, typed: bool = False, key: Sequence[str] 
             rows.append([name, kind, cell(content, width)])
         else:
             rows.append([name, cell(item[name], width)])
-    return render_table(["attribute", "type", "value"] if typed else ["attribute", "value"], rows)
+    return Grid(["attribute", "type", "value"] if typed else ["attribute", "value"], rows)
 
 
-def items_table(items: list[dict[str, Any]], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> str:
+def item_table(item: dict[str, Any], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> str:
+    """:func:`item_grid` as plain text."""
+    return item_grid(item, typed=typed, key=key).text()
+
+
+def items_grid(items: list[dict[str, Any]], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> Grid:
     """Items as rows under the union of their attributes, the ``key`` attributes first; an absent one is blank.
 
     A cell of a DynamoDB JSON item is its compact typed value (``{"SS":["a","b"]}``), so the type shows.
     """
     columns = _ordered({name for item in items for name in item}, key)
-    if not columns:
-        return "(no items)"
-    return render_table(columns, ([_row_cell(item, name, typed, key) for name in columns] for item in items))
+    return Grid(columns, [[_row_cell(item, name, typed, key) for name in columns] for item in items] if columns else [])
+
+
+def items_table(items: list[dict[str, Any]], *, typed: bool = False, key: Sequence[str] = DEFAULT_KEY) -> str:
+    """:func:`items_grid` as plain text, or :data:`NO_ITEMS`."""
+    return items_grid(items, typed=typed, key=key).text()
 
 
 def _row_cell(item: dict[str, Any], name: str, typed: bool, key: Sequence[str]) -> str:
