@@ -174,6 +174,8 @@ resource "aws_api_gateway_method" "this" {
   #checkov:skip=CKV2_AWS_70:Same as CKV_AWS_59: public methods are the health check, the console's static files and CORS preflights.
 }
 
+# Each integration invokes the alias `live` when provisioned concurrency or SnapStart is on (concurrency.tf),
+# the function itself otherwise.
 resource "aws_api_gateway_integration" "this" {
   for_each = local.methods
 
@@ -182,13 +184,14 @@ resource "aws_api_gateway_integration" "this" {
   http_method             = aws_api_gateway_method.this[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.this.invoke_arn
+  uri                     = local.invoke_arn
 }
 
 resource "aws_lambda_permission" "api_gateway" {
   statement_id  = "AllowInvokeFromThisApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = local.invoke_qualifier
   principal     = "apigateway.amazonaws.com"
   # Any stage, method and path of this API, and of no other.
   source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*"

@@ -15,6 +15,18 @@ resource "aws_lambda_function" "this" {
   timeout                        = var.lambda_timeout_seconds
   reserved_concurrent_executions = coalesce(var.lambda_reserved_concurrency, -1)
 
+  # A version per change when provisioned concurrency or SnapStart needs one (concurrency.tf).
+  publish = local.use_alias
+
+  # A snapshot of the initialised function, taken when a version is published (SnapStart: python3.12 and
+  # later, arm64 included; not with provisioned concurrency, which variables.tf refuses).
+  dynamic "snap_start" {
+    for_each = var.snap_start ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
+
   environment {
     variables = {
       TABLE_NAME                   = aws_dynamodb_table.items.name

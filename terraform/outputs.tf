@@ -63,3 +63,8 @@ output "dashboard_url" {
   description = "CloudWatch dashboard with the service's key graphs."
   value       = "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}#dashboards:name=${aws_cloudwatch_dashboard.service.dashboard_name}"
 }
+
+output "function_alias_arn" {
+  description = "ARN of the alias `live` API Gateway invokes when provisioned_concurrency or snap_start is on (its function_version is the newest published one); null when both are off and API Gateway invokes the function itself."
+  value       = one(aws_lambda_alias.live[*].arn)
+}

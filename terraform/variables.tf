@@ -126,6 +126,33 @@ variable "lambda_reserved_concurrency" {
   }
 }
 
+variable "provisioned_concurrency" {
+  description = "Instances of the function AWS keeps initialised, so that this many concurrent requests never wait for a cold start; billed per GB-second for as long as they are configured, used or not (README). 0 turns it off: no published version, no alias. Above 0 the function publishes a version on every change and API Gateway invokes the alias `live`."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "provisioned_concurrency must be a whole number >= 0 (0 turns it off)."
+  }
+
+  validation {
+    condition     = var.lambda_reserved_concurrency == null || var.provisioned_concurrency <= coalesce(var.lambda_reserved_concurrency, 0)
+    error_message = "provisioned_concurrency cannot exceed lambda_reserved_concurrency: Lambda takes provisioned instances out of the function's reserved concurrency."
+  }
+}
+
+variable "snap_start" {
+  description = "Lambda SnapStart: AWS initialises each published version once, snapshots it, and restores new instances from the snapshot instead of running the init (Python 3.12 and later, arm64 included); billed per GB-second cached and per GB restored (README). Publishes a version on every change; API Gateway invokes the alias `live`."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !(var.snap_start && var.provisioned_concurrency > 0)
+    error_message = "snap_start and provisioned_concurrency cannot both be on: AWS Lambda does not support provisioned concurrency on a SnapStart function version. Choose one: provisioned_concurrency for instances that are always warm, or snap_start for faster cold starts paid per restore."
+  }
+}
+
 variable "log_level" {
   description = "Log level of the function (LOG_LEVEL)."
   type        = string

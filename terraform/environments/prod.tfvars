@@ -20,3 +20,8 @@ alarm_email_required = true
 # Names default to dynamodbmanager-prod-...; to keep serving an existing table (the original system's
 # `anything`), name it here and import it before the first apply (README, "Adopt an existing table").
 # table_name = "anything"
+
+# Against cold starts, off for what they cost (README, "Against cold starts"): either instances kept
+# initialised, billed while configured, or SnapStart, billed per snapshot cached and per restore; not both.
+# provisioned_concurrency = 1
+# snap_start              = true

@@ -7,6 +7,10 @@ prod adopts an existing table named `anything`, as the README says to adopt the 
 names the alarm e-mail its tfvars require. The tests read what was created through the AWS APIs; the last ones
 destroy: the refusals first (nothing touched), then dev (prod and the account setting untouched), then a
 destroy of prod that bypasses the scripts (the table and the key that encrypts the logs outlive it).
+
+A third environment, `warm`, is dev's settings with provisioned concurrency on, deployed alongside the other
+two (moto cannot change an integration in place, so it is its own environment rather than dev changed): its
+API must invoke the alias of a published version. It is checked, planned again and destroyed on its own.
 """
 
 from __future__ import annotations
@@ -80,6 +84,16 @@ DYNAMODB_ACTIONS = {
 IDEMPOTENCY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 #: X-Ray has no resource-level permissions, so these are the only actions allowed on "*".
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+#: The environment with provisioned concurrency on, and the alias its API invokes.
+WARM = "warm"
+ALIAS = "live"
+#: Written into warm's checkout only: moto has no provisioned-concurrency API (PutProvisionedConcurrencyConfig
+#: answers 404), so that one resource is left out there; test_terraform_static plans it with a mocked provider.
+NO_PROVISIONED_CONCURRENCY_OVERRIDE = """# Written by the test: the emulator has no provisioned-concurrency API.
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  count = 0
+}
+"""
 
 
 @dataclass(frozen=True)
@@ -162,11 +176,12 @@ class Environment:
 
 @dataclass
 class Stacks:
-    """dev and prod as deployed, prod again from a second checkout at another path, and the emulator."""
+    """dev and prod as deployed, prod again from a second checkout at another path, warm, and the emulator."""
 
     dev: Environment
     prod: Environment
     prod_elsewhere: Environment
+    warm: Environment
     emulator: Emulator
 
     def client(self, service: str) -> Any:
@@ -187,6 +202,23 @@ class Stacks:
         """The environment's Terraform state, as its backend keeps it in the bucket."""
         body = self.client("s3").get_object(Bucket=STATE_BUCKET, Key=f"dynamodbmanager/{name}/terraform.tfstate")
         return dict(json.loads(body["Body"].read()))
+
+
+def prepare_warm(checkout: Path, elsewhere: Path, terraform: Terraform) -> Environment:
+    """A copy of ``checkout`` with environment `warm`: dev's tfvars and backend, provisioned concurrency on."""
+    shutil.copytree(
+        checkout, elsewhere, ignore=shutil.ignore_patterns("plans", "bootstrap", ".terraform*", "*.tfstate*")
+    )
+    environments = elsewhere / "terraform" / "environments"
+    tfvars = (environments / "dev.tfvars").read_text()
+    tfvars = re.sub(r'^(environment|stage_name)(\s*)= "dev"$', rf'\1\2= "{WARM}"', tfvars, flags=re.MULTILINE)
+    assert tfvars.count(f'"{WARM}"') == 2, tfvars
+    (environments / f"{WARM}.tfvars").write_text(f"{tfvars}provisioned_concurrency = 1\n")
+    backend = (environments / "dev.backend.hcl").read_text().replace("dynamodbmanager/dev/", f"dynamodbmanager/{WARM}/")
+    assert f"dynamodbmanager/{WARM}/terraform.tfstate" in backend
+    (environments / f"{WARM}.backend.hcl").write_text(backend)
+    (elsewhere / "terraform" / "emulator_concurrency_override.tf").write_text(NO_PROVISIONED_CONCURRENCY_OVERRIDE)
+    return Environment(WARM, elsewhere, terraform, {})
 
 
 def deploy_side_by_side(environments: list[Environment], log_dir: Path) -> None:
@@ -226,6 +258,7 @@ def stacks(
     shutil.copyfile(lambda_zip, checkout / "dist" / "lambda.zip")
     terraform.script("emulator-workspace", str(checkout / "terraform"), infra_emulator.url)
     dev, prod = (Environment(name, checkout, terraform, {}) for name in ("dev", "prod"))
+    warm = prepare_warm(checkout, root / "checkout-warm", terraform)
 
     # The original system's table, with its data. Encrypted already: the emulator cannot turn encryption on later.
     dynamodb = infra_emulator.client("dynamodb")
@@ -239,12 +272,12 @@ def stacks(
     prod.script("tf", "init", "prod")
     prod.script("tf", "import", "prod", "aws_dynamodb_table.items", SEED_TABLE)
 
-    deploy_side_by_side([dev, prod], root)
-    dev.outputs, prod.outputs = dev.read_outputs(), prod.read_outputs()
+    deploy_side_by_side([dev, prod, warm], root)
+    dev.outputs, prod.outputs, warm.outputs = dev.read_outputs(), prod.read_outputs(), warm.read_outputs()
     # API keys are the one thing here whose creation is not idempotent and whose name need not be unique:
     # a create the SDK retried would leave a key no state knows, which no destroy can remove.
     keys = infra_emulator.client("apigateway").get_api_keys()["items"]
-    for environment in (dev, prod):
+    for environment in (dev, prod, warm):
         named = [k["id"] for k in keys if k["name"] == f"dynamodbmanager-{environment.name}-default"]
         creates = [line for line in infra_emulator_log.read_text().splitlines() if "POST /apikeys" in line]
         assert named == [environment.outputs["api_key_id"]], f"the emulator's keys: {keys}; its creates: {creates}"
@@ -256,7 +289,7 @@ def stacks(
     )
     prod_elsewhere = Environment("prod", elsewhere, terraform, prod.outputs)
     prod_elsewhere.script("tf", "init", "prod")
-    return Stacks(dev, prod, prod_elsewhere, infra_emulator)
+    return Stacks(dev, prod, prod_elsewhere, warm, infra_emulator)
 
 
 def policy_document(raw: Any) -> dict[str, Any]:
@@ -626,10 +659,10 @@ def test_alarms_notify_an_encrypted_topic_and_the_dashboard_shows_the_service(st
 
 
 def test_each_state_is_its_own_sse_kms_object_in_the_bootstrap_bucket(stacks: Stacks) -> None:
-    """Two state files, written with SSE-KMS as the backend example asks; the bucket's settings; no lock left."""
+    """A state file per environment, written with SSE-KMS as the backend example asks; the bucket; no lock left."""
     s3 = stacks.client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=STATE_BUCKET).get("Contents", [])]
-    assert keys == ["dynamodbmanager/dev/terraform.tfstate", "dynamodbmanager/prod/terraform.tfstate"]
+    assert keys == [f"dynamodbmanager/{name}/terraform.tfstate" for name in ("dev", "prod", WARM)]
     for key in keys:
         head = s3.head_object(Bucket=STATE_BUCKET, Key=key)
         assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", "alias/aws/s3"), key
@@ -641,6 +674,69 @@ def test_each_state_is_its_own_sse_kms_object_in_the_bootstrap_bucket(stacks: St
     assert rules["expire-old-state-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
     assert rules["expire-old-state-versions"]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
     assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+
+
+# --- Provisioned concurrency: the API invokes the alias of a published version ------------------------
+
+
+def test_provisioned_concurrency_sends_the_api_to_the_alias_of_the_newest_version(stacks: Stacks) -> None:
+    """warm: a published version, the alias on it, every integration and the permission on the alias; no drift.
+
+    The emulator keeps no provisioned-concurrency configuration (no such API), so warm's checkout leaves that
+    resource out and test_terraform_static checks what it plans; the rest is what AWS would be given.
+    """
+    warm, awslambda = stacks.warm, stacks.client("lambda")
+    function = f"dynamodbmanager-{WARM}-function"
+    alias_arn = warm.outputs["function_alias_arn"]
+    assert alias_arn == f"arn:aws:lambda:us-east-1:123456789012:function:{function}:{ALIAS}"
+    # With both options off, there is no alias to name.
+    assert stacks.dev.outputs.get("function_alias_arn") is None
+
+    # The alias points at the newest published version: the deployed zip, never $LATEST.
+    alias = awslambda.get_alias(FunctionName=function, Name=ALIAS)
+    published = [v["Version"] for v in awslambda.list_versions_by_function(FunctionName=function)["Versions"]]
+    assert alias["FunctionVersion"] == max((v for v in published if v != "$LATEST"), key=int)
+    version = awslambda.get_function_configuration(FunctionName=function, Qualifier=alias["FunctionVersion"])
+    zip_bytes = (warm.checkout / "dist" / "lambda.zip").read_bytes()
+    assert version["CodeSha256"] == base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
+    assert version["SnapStart"]["ApplyOn"] == "None", "SnapStart and provisioned concurrency exclude each other"
+
+    # Every route invokes the alias, and API Gateway may invoke the alias (the permission's qualifier).
+    apigateway = stacks.client("apigateway")
+    [api_id] = [a["id"] for a in apigateway.get_rest_apis()["items"] if a["name"] == f"dynamodbmanager-{WARM}"]
+    uris = {
+        (resource["path"], method): apigateway.get_integration(
+            restApiId=api_id, resourceId=resource["id"], httpMethod=method
+        )["uri"]
+        for resource in apigateway.get_resources(restApiId=api_id, limit=500)["items"]
+        for method in resource.get("resourceMethods", {})
+    }
+    assert len(uris) == len(DATA_ROUTES | PUBLIC_ROUTES) + len(API_PATHS)
+    wanted = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{alias_arn}/invocations"
+    assert set(uris.values()) == {wanted}
+    policy = policy_document(awslambda.get_policy(FunctionName=function, Qualifier=ALIAS)["Policy"])
+    [statement] = policy["Statement"]
+    assert statement["Resource"] == alias_arn
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api_id}/*")
+
+    # Planned again, nothing changes: the alias follows the version the function last published.
+    assert warm.plan_summary().startswith("No changes."), (warm.plan_dir / "plan.txt").read_text()
+
+    # And it all goes: function, versions, alias, API (only the KMS key stays, pending deletion).
+    warm.terraform.run(
+        warm.workspace,
+        "destroy",
+        "-input=false",
+        "-auto-approve",
+        "-refresh=false",
+        "-no-color",
+        f"-var-file=environments/{WARM}.tfvars",
+        "-var=lambda_zip_path=../dist/lambda.zip",
+        extra_env={"TF_DATA_DIR": str(warm.plan_dir / ".terraform")},
+    )
+    left = [line for line in inventory(stacks.emulator) if f"dynamodbmanager-{WARM}" in line or api_id in line]
+    assert left == [f"key dynamodbmanager-{WARM} PendingDeletion"]
+    assert stacks.state(WARM)["resources"] == []
 
 
 # --- Tearing down: refusals, then dev, then prod the wrong way ---------------------------------------

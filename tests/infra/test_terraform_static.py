@@ -226,6 +226,201 @@ def test_unauthenticated_api_needs_explicit_consent(console: Callable[..., tuple
     assert errors.count("Invalid value for variable") == len(bad), errors
 
 
+def test_cold_start_options_are_off_by_default_and_refuse_what_aws_refuses(
+    console: Callable[..., tuple[Any, str]],
+) -> None:
+    """provisioned_concurrency (0) and snap_start (false) default to off; bad values and the pair are refused."""
+    variables = dict(VARIABLE.findall((TERRAFORM_DIR / "variables.tf").read_text()))
+    assert re.search(r"^  type\s+= number$", variables["provisioned_concurrency"], re.MULTILINE)
+    assert re.search(r"^  type\s+= bool$", variables["snap_start"], re.MULTILINE)
+    for name in ("provisioned_concurrency", "snap_start"):
+        assert "billed per GB-second" in variables[name], f"{name}: say what it costs"
+    value, errors = console("[var.provisioned_concurrency, var.snap_start, local.use_alias]")
+    assert (value, errors) == ([0, False, False], "")
+    for setting in ("-var=provisioned_concurrency=2", "-var=snap_start=true"):
+        value, errors = console("local.use_alias", setting)
+        assert (value, errors) == (True, ""), setting
+    # Within a reserved concurrency, provisioned instances are taken out of it.
+    _, errors = console("local.use_alias", "-var=provisioned_concurrency=2", "-var=lambda_reserved_concurrency=2")
+    assert errors == ""
+    for bad, message in (
+        ("-var=provisioned_concurrency=-1", "whole number >= 0"),
+        ("-var=provisioned_concurrency=1.5", "whole number >= 0"),
+    ):
+        _, errors = console("var.provisioned_concurrency", bad)
+        assert message in " ".join(errors.split()), bad
+    _, errors = console(
+        "var.provisioned_concurrency", "-var=provisioned_concurrency=3", "-var=lambda_reserved_concurrency=2"
+    )
+    assert "cannot exceed lambda_reserved_concurrency" in " ".join(errors.split())
+    _, errors = console("var.snap_start", "-var=snap_start=true", "-var=provisioned_concurrency=1")
+    errors = " ".join(errors.split())  # Terraform wraps long messages
+    assert "snap_start and provisioned_concurrency cannot both be on" in errors
+    assert "does not support provisioned concurrency on a SnapStart function version" in errors
+
+
+#: A ``terraform test`` of terraform/ against a mocked AWS provider: each run plans, and the mock gives the
+#: function, its versions and the alias known ARNs already at plan time (override_during = plan).
+COLD_START_TFTEST = """
+mock_provider "aws" {
+  override_during = plan
+
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/function/invocations"
+      version    = "7"
+    }
+  }
+  mock_resource "aws_lambda_alias" {
+    defaults = {
+      invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/function:live/invocations"
+    }
+  }
+  mock_data "aws_iam_roles" {
+    defaults = { names = ["dynamodbmanager-apigateway-cloudwatch-us-east-1"] }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[]}" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+}
+
+variables {
+  environment = "dev"
+}
+
+run "both_off_leave_the_function_as_it_was" {
+  command = plan
+  assert {
+    condition     = !aws_lambda_function.this.publish && length(aws_lambda_function.this.snap_start) == 0
+    error_message = "publish or snap_start set with both options off"
+  }
+  assert {
+    condition     = length(aws_lambda_alias.live) == 0 && length(aws_lambda_provisioned_concurrency_config.live) == 0
+    error_message = "an alias or a provisioned concurrency with both options off"
+  }
+  assert {
+    condition     = alltrue([for i in aws_api_gateway_integration.this : i.uri == aws_lambda_function.this.invoke_arn])
+    error_message = "an integration does not invoke the function"
+  }
+  assert {
+    condition     = aws_lambda_permission.api_gateway.qualifier == null
+    error_message = "the permission has a qualifier"
+  }
+}
+
+run "provisioned_concurrency_on_the_alias" {
+  command = plan
+  variables {
+    provisioned_concurrency = 2
+  }
+  assert {
+    condition     = aws_lambda_function.this.publish && length(aws_lambda_function.this.snap_start) == 0
+    error_message = "the function does not publish, or has SnapStart"
+  }
+  assert {
+    condition     = aws_lambda_alias.live[0].name == "live" && aws_lambda_alias.live[0].function_version == "7"
+    error_message = "the alias is not live on the published version"
+  }
+  assert {
+    condition     = aws_lambda_provisioned_concurrency_config.live[0].qualifier == "live"
+    error_message = "the provisioned concurrency is not on the alias"
+  }
+  assert {
+    condition     = aws_lambda_provisioned_concurrency_config.live[0].provisioned_concurrent_executions == 2
+    error_message = "the provisioned concurrency is not 2"
+  }
+  assert {
+    condition     = alltrue([for i in aws_api_gateway_integration.this : i.uri == aws_lambda_alias.live[0].invoke_arn])
+    error_message = "an integration does not invoke the alias"
+  }
+  assert {
+    condition     = aws_lambda_permission.api_gateway.qualifier == "live"
+    error_message = "the permission is not on the alias"
+  }
+}
+
+run "snap_start_on_published_versions" {
+  command = plan
+  variables {
+    snap_start = true
+  }
+  assert {
+    condition     = aws_lambda_function.this.snap_start[0].apply_on == "PublishedVersions"
+    error_message = "no SnapStart on published versions"
+  }
+  assert {
+    condition     = aws_lambda_function.this.publish
+    error_message = "the function does not publish versions"
+  }
+  assert {
+    condition     = length(aws_lambda_alias.live) == 1 && length(aws_lambda_provisioned_concurrency_config.live) == 0
+    error_message = "SnapStart needs the alias and no provisioned concurrency"
+  }
+  assert {
+    condition     = alltrue([for i in aws_api_gateway_integration.this : i.uri == aws_lambda_alias.live[0].invoke_arn])
+    error_message = "an integration does not invoke the alias"
+  }
+  assert {
+    condition     = aws_lambda_permission.api_gateway.qualifier == "live"
+    error_message = "the permission is not on the alias"
+  }
+}
+
+run "both_on_is_refused" {
+  command = plan
+  variables {
+    snap_start              = true
+    provisioned_concurrency = 1
+  }
+  expect_failures = [var.snap_start]
+}
+"""
+
+
+def test_cold_start_options_plan_the_version_alias_and_snapshot_aws_needs(terraform: Terraform, tmp_path: Path) -> None:
+    """Planned with a mocked provider: off changes nothing; on, a version, the alias, and the API on the alias.
+
+    The emulator stores neither a provisioned-concurrency configuration nor SnapStart, so their plan is checked here.
+    """
+    copy = tmp_path / "terraform"
+    shutil.copytree(TERRAFORM_DIR, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "bootstrap"))
+    _with_table_definitions(copy)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "lambda.zip").write_bytes(b"PK")
+    (copy / "tests").mkdir(exist_ok=True)
+    (copy / "tests" / "cold_starts.tftest.hcl").write_text(COLD_START_TFTEST)
+    terraform.run(copy, "init", "-backend=false", "-input=false")
+    result = terraform.run(copy, "test", "-no-color", check=False)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr
+    assert "Success! 4 passed, 0 failed." in result.stdout
+
+
+def test_the_readme_says_how_to_turn_on_each_cold_start_option_and_what_it_costs() -> None:
+    """The deployment part explains both variables, prices them and cites AWS for SnapStart's support."""
+    readme = (ROOT / "README.md").read_text()
+    deploy = readme[readme.index("## Deploy to AWS") : readme.index("## Pipeline")]
+    section = deploy[deploy.index("### Against cold starts") :]
+    section = section[: section.index("\n### ", 1)]
+    for wanted in (
+        "provisioned_concurrency = 1",
+        "snap_start              = true",
+        "648,000 GB-seconds",
+        "https://aws.amazon.com/lambda/pricing/",
+        "https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html",
+        "@register_after_restore",
+    ):
+        assert wanted in section, wanted
+
+
 def test_configuration_keeps_no_trace_of_the_emulator() -> None:
     """Endpoints, dummy keys and skipped checks live only in the override the tests write, never in terraform/."""
     for path in TERRAFORM_DIR.rglob("*"):
