@@ -16,6 +16,8 @@ from dynamodbmanager.local.emulator import Emulator, start_emulator
 from dynamodbmanager.local.processes import ManagedProcess, free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The environment that makes the function use botocore's DynamoDB client instead of its lean one.
+BOTOCORE = {"DYNAMODB_CLIENT": "botocore"}
 
 
 @pytest.fixture(scope="session")
@@ -102,13 +104,16 @@ def start_dynalite_stack(
     *extra: str,
     port: int | None = None,
     emulator_port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> RunningStack:
     """Run ``dynamodbmanager local --data-dir`` (on free ports by default): dynalite keeps the table in ``data_dir``."""
     port, emulator_port = port or free_port(), emulator_port or free_port()
     argv = [sys.executable, "-m", "dynamodbmanager.cli", "local", "--port", str(port), "--zip", str(lambda_zip)]
     argv += ["--data-dir", str(data_dir), "--emulator-port", str(emulator_port), "--table", table_name, *extra]
     log = log_path.open("wb")
-    process = ManagedProcess(argv, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    process = ManagedProcess(
+        argv, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         # The first start of all installs dynalite with npm.
@@ -120,10 +125,35 @@ def start_dynalite_stack(
 
 
 @pytest.fixture(scope="session")
+def botocore_stack(
+    lambda_zip: Path, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    """The local stack whose function uses botocore's client (``DYNAMODB_CLIENT=botocore``), on a table of its own."""
+    log_path = tmp_path_factory.mktemp("botocore-stack") / "local.log"
+    running = start_stack(lambda_zip, emulator, "anything_botocore", log_path, env=BOTOCORE)
+    try:
+        yield running
+    finally:
+        running.process.stop()
+
+
+@pytest.fixture(scope="session")
 def dynalite_stack(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The local stack on dynalite (``--data-dir``) instead of moto, for the whole session."""
     directory = tmp_path_factory.mktemp("dynalite-stack")
     running = start_dynalite_stack(lambda_zip, directory / "data", "anything", directory / "local.log")
+    try:
+        yield running
+    finally:
+        running.process.stop()
+
+
+@pytest.fixture(scope="session")
+def botocore_dynalite_stack(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The local stack on dynalite whose function uses botocore's client."""
+    directory = tmp_path_factory.mktemp("botocore-dynalite-stack")
+    log_path = directory / "local.log"
+    running = start_dynalite_stack(lambda_zip, directory / "data", "anything", log_path, env=BOTOCORE)
     try:
         yield running
     finally:

@@ -24,6 +24,10 @@ class Settings:
     #: Where Idempotency-Key outcomes are kept (AWS Lambda Powertools' DynamoDB persistence layer).
     idempotency_table_name: str = DEFAULT_IDEMPOTENCY_TABLE_NAME
     region: str = DEFAULT_REGION
+    #: ``lean`` speaks DynamoDB's protocol itself (the fast cold start); ``botocore`` uses botocore's client.
+    dynamodb_client: str = "lean"
+    #: ``lean`` writes Powertools' log lines and EMF documents itself; ``powertools`` uses Powertools' own.
+    telemetry: str = "lean"
     #: Set to the emulator's URL locally; ``None`` means the AWS endpoint of ``region``.
     dynamodb_endpoint_url: str | None = None
     log_level: str = "INFO"
@@ -55,6 +59,8 @@ class Settings:
             shape=shape,
             idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", DEFAULT_IDEMPOTENCY_TABLE_NAME),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+            dynamodb_client=_choice(env, "DYNAMODB_CLIENT", ("lean", "botocore")),
+            telemetry=_choice(env, "TELEMETRY", ("lean", "powertools")),
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             cors_allowed_origins=origins,
@@ -64,3 +70,11 @@ class Settings:
             metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "dynamodbmanager"),
             cursor_signing_key=(env.get("CURSOR_SIGNING_KEY") or secrets.token_urlsafe(32)).encode(),
         )
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """The setting ``name``, one of ``choices`` (the first by default); any other value stops the function's init."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value

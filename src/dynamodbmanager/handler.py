@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
-
 from dynamodbmanager.api.app import App
 from dynamodbmanager.config import Settings
 from dynamodbmanager.store.client import make_client
 from dynamodbmanager.store.table import ItemTable
+from dynamodbmanager.telemetry import make_telemetry
 
 SERVICE = "dynamodbmanager"
 
 settings = Settings.from_env()
-logger = Logger(service=SERVICE, level=settings.log_level)
-metrics = Metrics(namespace=settings.metrics_namespace, service=SERVICE)
+logger, metrics = make_telemetry(
+    settings.telemetry, service=SERVICE, level=settings.log_level, namespace=settings.metrics_namespace
+)
 app = App(settings, ItemTable(make_client(settings), settings.table_name, settings.shape), logger, metrics)
 
 

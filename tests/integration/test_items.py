@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tests.conftest import RunningStack
 
 pytestmark = pytest.mark.integration
-#: Every test of this module runs on both local DynamoDB backends.
+#: Every test of this module runs on both local DynamoDB backends and both clients of the function.
 backend, stack = backends.BACKEND, backends.STACK
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 

@@ -15,7 +15,7 @@ from tests.httpclient import Reply, call
 from tests.integration import backends
 
 pytestmark = pytest.mark.integration
-#: Every test of this module runs on both local DynamoDB backends.
+#: Every test of this module runs on both local DynamoDB backends and both clients of the function.
 backend, stack = backends.BACKEND, backends.STACK
 PAYLOADS = ROOT / "payloads"
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from dynamodbmanager.schema import DEFAULT_DEFINITION_FILE
-from tests.conftest import ROOT, RunningStack, start_dynalite_stack, start_stack
+from tests.conftest import BOTOCORE, ROOT, RunningStack, start_dynalite_stack, start_stack
 from tests.httpclient import Reply, call
 
 pytestmark = pytest.mark.integration
@@ -26,23 +26,31 @@ READINGS = ROOT / "examples" / "number-and-binary-keys.json"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
-@pytest.fixture(scope="module", params=["moto", "dynalite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The DynamoDB behind the stacks of this module."""
-    return str(request.param)
+_BACKENDS = [("moto", "lean"), ("moto", "botocore"), ("dynalite", "lean"), ("dynalite", "botocore")]
 
 
-def _start(definition: Path, backend: str, tmp: Path, lambda_zip: Path, request: pytest.FixtureRequest) -> RunningStack:
+@pytest.fixture(scope="module", params=_BACKENDS, ids=[f"{backend}-{client}" for backend, client in _BACKENDS])
+def backend(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """The DynamoDB behind the stacks of this module, and the function's DynamoDB client."""
+    backend_name, client = request.param
+    return str(backend_name), str(client)
+
+
+def _start(
+    definition: Path, backend: tuple[str, str], tmp: Path, lambda_zip: Path, request: pytest.FixtureRequest
+) -> RunningStack:
     table = f"{definition.stem.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
     extra = ("--table-definition", str(definition))
-    if backend == "moto":
-        return start_stack(lambda_zip, request.getfixturevalue("emulator"), table, tmp / "local.log", *extra)
-    return start_dynalite_stack(lambda_zip, tmp / "data", table, tmp / "local.log", *extra)
+    emulator, client = backend
+    env = BOTOCORE if client == "botocore" else None
+    if emulator == "moto":
+        return start_stack(lambda_zip, request.getfixturevalue("emulator"), table, tmp / "local.log", *extra, env=env)
+    return start_dynalite_stack(lambda_zip, tmp / "data", table, tmp / "local.log", *extra, env=env)
 
 
 @pytest.fixture(scope="module")
 def shop(
-    backend: str, lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    backend: tuple[str, str], lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[RunningStack]:
     """A stack serving the single-table design (PK/SK, a GSI with ALL, a sparse KEYS_ONLY GSI, an LSI)."""
     running = _start(SHOP, backend, tmp_path_factory.mktemp("shop"), lambda_zip, request)
@@ -54,7 +62,7 @@ def shop(
 
 @pytest.fixture(scope="module")
 def readings(
-    backend: str, lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    backend: tuple[str, str], lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[RunningStack]:
     """A stack serving a table with a number partition key and a binary sort key."""
     running = _start(READINGS, backend, tmp_path_factory.mktemp("readings"), lambda_zip, request)
@@ -256,7 +264,7 @@ def test_batch_get_answers_every_item_found(shop: RunningStack) -> None:
     assert sorted(item["SK"] for item in answer["Items"]) == [f"ORDER#{n}" for n in range(1, 6)]
 
 
-def test_transact_write_is_all_or_nothing_and_keeps_versions(shop: RunningStack, backend: str) -> None:
+def test_transact_write_is_all_or_nothing_and_keeps_versions(shop: RunningStack, backend: tuple[str, str]) -> None:
     customer = seed_customer(shop)
     actions: list[dict[str, Any]] = [
         {"Put": {"Item": {"PK": customer, "SK": "ORDER#1", "total": 11}}},
@@ -282,7 +290,7 @@ def test_transact_write_is_all_or_nothing_and_keeps_versions(shop: RunningStack,
         rpc(shop, "query", {"KeyConditionExpression": "PK = :c", "ExpressionAttributeValues": {":c": customer}})
     )
     refused = rpc(shop, "transact_write", {"TransactItems": actions})
-    if backend == "dynalite":
+    if backend[0] == "dynalite":
         # dynalite has no transactions: said plainly, nothing written.
         assert (refused.status, refused.json()["error"]["code"]) == (501, "NotSupportedByBackend")
         return

@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger, Metrics
 from dynamodbmanager.api.app import App
 from dynamodbmanager.config import Settings
 from dynamodbmanager.local.emulator import Emulator
+from dynamodbmanager.store.client import BotocoreDynamoDB
 from dynamodbmanager.store.table import ItemTable
 from tests.conftest import RunningStack, start_dynalite_stack, start_stack
 
@@ -63,7 +64,7 @@ def make_app(emulator: Emulator) -> AppFactory:
         # A service name of its own: Powertools shares one logging.Logger per service name.
         logger = Logger(service=f"dynamodbmanager-{uuid.uuid4().hex[:8]}", level="INFO", stream=stream)
         metrics = Metrics(namespace="dynamodbmanager-tests", service="dynamodbmanager")
-        return App(settings, ItemTable(emulator.client("dynamodb"), table_name), logger, metrics)
+        return App(settings, ItemTable(BotocoreDynamoDB(emulator.client("dynamodb")), table_name), logger, metrics)
 
     return build
 

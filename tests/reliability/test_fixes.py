@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from dynamodbmanager import jsoncodec
 from dynamodbmanager.api.items import ItemsApi, _parse_limit
@@ -15,6 +14,7 @@ from dynamodbmanager.errors import BadRequest, Conflict
 from dynamodbmanager.http.request import Request
 from dynamodbmanager.http.response import error_response
 from dynamodbmanager.store.attributes import deserialize
+from dynamodbmanager.store.failures import DynamoDBError
 from dynamodbmanager.store.table import ItemTable
 
 
@@ -41,10 +41,7 @@ class _RefusingClient:
     """A DynamoDB client whose every DeleteItem fails its condition."""
 
     def delete_item(self, **_params: Any) -> dict[str, Any]:
-        raise ClientError(
-            {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}},
-            "DeleteItem",
-        )
+        raise DynamoDBError("ConditionalCheckFailedException", "The conditional request failed")
 
 
 def test_rpc_delete_whose_condition_fails_is_a_409() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from dynamodbmanager.errors import Conflict, ServiceUnavailable
 from dynamodbmanager.store import batches
+from dynamodbmanager.store.failures import DynamoDBError
 from dynamodbmanager.store.table import ItemTable
 
 
@@ -65,7 +65,7 @@ class Cancelling:
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         self.sent.append(TransactItems)
         error = {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}}
-        raise ClientError({**error, "CancellationReasons": self.reasons}, "TransactWriteItems")
+        raise DynamoDBError("TransactionCanceledException", "cancelled", {**error, "CancellationReasons": self.reasons})
 
 
 def test_a_put_writes_the_next_version_over_the_one_read() -> None:

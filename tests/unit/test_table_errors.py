@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from dynamodbmanager.errors import BadRequest, DependencyFailed, ServiceError, ServiceUnavailable
+from dynamodbmanager.store.client import BotocoreDynamoDB
+from dynamodbmanager.store.failures import DynamoDBError, DynamoDBUnreachable
 from dynamodbmanager.store.table import ConditionFailed, ItemTable, translate_client_error
 
 
-def _client_error(code: str, **extra: Any) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": f"{code} happened"}, **extra}, "PutItem")
+def _client_error(code: str, **extra: Any) -> DynamoDBError:
+    message = f"{code} happened"
+    return DynamoDBError(code, message, {"Error": {"Code": code, "Message": message}, **extra})
 
 
 @pytest.mark.parametrize(
@@ -53,16 +62,33 @@ class _FailingClient:
         raise self.error
 
 
+def test_network_failures_are_503() -> None:
+    table = ItemTable(_FailingClient(DynamoDBUnreachable("no answer")), "anything")
+    with pytest.raises(ServiceUnavailable) as caught:
+        table.get({"id": {"S": "1"}})
+    assert caught.value.headers()["Retry-After"] == "1"
+
+
 @pytest.mark.parametrize(
     "error",
     [
         EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
         ConnectTimeoutError(endpoint_url="http://127.0.0.1:1"),
         ReadTimeoutError(endpoint_url="http://127.0.0.1:1"),
+        ConnectionClosedError(endpoint_url="http://127.0.0.1:1"),
     ],
 )
-def test_network_failures_are_503(error: Exception) -> None:
-    table = ItemTable(_FailingClient(error), "anything")
-    with pytest.raises(ServiceUnavailable) as caught:
-        table.get({"id": {"S": "1"}})
-    assert caught.value.headers()["Retry-After"] == "1"
+def test_botocores_network_failures_are_the_stores(error: Exception) -> None:
+    client = BotocoreDynamoDB(_FailingClient(error))
+    with pytest.raises(DynamoDBUnreachable):
+        client.get_item(TableName="anything", Key={"id": {"S": "1"}})
+
+
+def test_botocores_client_errors_keep_their_code_message_and_fields() -> None:
+    response = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "no"}, "Item": {"id": {"S": "1"}}}
+    client = BotocoreDynamoDB(_FailingClient(ClientError(response, "GetItem")))
+    with pytest.raises(DynamoDBError) as caught:
+        client.get_item(TableName="anything", Key={"id": {"S": "1"}})
+    assert (caught.value.code, caught.value.message) == ("ConditionalCheckFailedException", "no")
+    assert caught.value.response["Item"] == {"id": {"S": "1"}}
+    assert isinstance(translate_client_error(caught.value), ConditionFailed)

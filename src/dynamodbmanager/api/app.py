@@ -24,13 +24,13 @@ from dynamodbmanager.http.cors import CorsPolicy
 from dynamodbmanager.http.request import FORMAT_V2, Request, decode_body, from_event
 from dynamodbmanager.http.response import Response, empty_response, error_response, json_response
 from dynamodbmanager.http.routing import Router
+from dynamodbmanager.store.client import botocore_client_of
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools import Logger, Metrics
-
     from dynamodbmanager.config import Settings
     from dynamodbmanager.schema import KeyAttribute, TableShape
     from dynamodbmanager.store.table import ItemTable
+    from dynamodbmanager.telemetry import LoggerLike, MetricsLike
 
 Route = Callable[[Request, dict[str, str]], Response]
 
@@ -58,14 +58,16 @@ _SAFE_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 class App:
     """Routes, error handling, CORS, logs and metrics around the two APIs."""
 
-    def __init__(self, settings: Settings, table: ItemTable, logger: Logger, metrics: Metrics) -> None:
+    def __init__(self, settings: Settings, table: ItemTable, logger: LoggerLike, metrics: MetricsLike) -> None:
         self.settings = settings
         self.logger = logger
         self.metrics = metrics
         self.cors = CorsPolicy(settings.cors_allowed_origins)
         self.router: Router[Route] = Router()
         self._table_design = table_design(settings.table_name, table.shape)
-        creation = IdempotentCreation(table.client, settings.idempotency_table_name, settings.table_name)
+        creation = IdempotentCreation(
+            lambda: botocore_client_of(table.client, settings), settings.idempotency_table_name, settings.table_name
+        )
         RpcApi(table, creation).register(self.router)
         ItemsApi(table, settings.cursor_signing_key, creation).register(self.router)
         QueriesApi(table, settings.cursor_signing_key).register(self.router)

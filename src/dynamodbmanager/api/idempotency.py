@@ -31,8 +31,9 @@ _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 class IdempotentCreation:
     """Runs a creation at most once per key, scope and body, over the idempotency table."""
 
-    def __init__(self, client: Any, table_name: str, scope: str) -> None:
-        self._client = client
+    def __init__(self, botocore_client: Callable[[], Any], table_name: str, scope: str) -> None:
+        #: Made on the first request with the header: Powertools' persistence layer needs botocore's client.
+        self._botocore_client = botocore_client
         self._table_name = table_name
         #: Keys are per items table: stacks sharing one idempotency table never see each other's keys.
         self._scope = scope
@@ -95,9 +96,10 @@ class IdempotentCreation:
         return Response(int(stored["status"]), str(stored["body"]), dict(stored["headers"]))
 
     def _persistence_layer(self) -> Any:
-        """Powertools' DynamoDB persistence layer over the function's own client, made on first use."""
+        """Powertools' DynamoDB persistence layer over a botocore client (the function's own if it uses botocore)."""
         if self._persistence is None:
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-            self._persistence = DynamoDBPersistenceLayer(table_name=self._table_name, boto3_client=self._client)
+            client = self._botocore_client()
+            self._persistence = DynamoDBPersistenceLayer(table_name=self._table_name, boto3_client=client)
         return self._persistence

@@ -34,8 +34,15 @@ from dynamodbmanager.schema import (
     load_definition,
 )
 
-#: Settings of the function's DynamoDB client that a developer may set in the environment of ``local``.
-DYNAMODB_TUNING = ("DYNAMODB_CONNECT_TIMEOUT", "DYNAMODB_READ_TIMEOUT", "DYNAMODB_MAX_ATTEMPTS")
+#: Settings of the function that a developer may set in the environment of ``local``: its DynamoDB client's
+#: timeouts and attempts, and which client and telemetry it uses (lean, or botocore and Powertools).
+FUNCTION_SETTINGS = (
+    "DYNAMODB_CONNECT_TIMEOUT",
+    "DYNAMODB_READ_TIMEOUT",
+    "DYNAMODB_MAX_ATTEMPTS",
+    "DYNAMODB_CLIENT",
+    "TELEMETRY",
+)
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -177,8 +184,8 @@ class LocalStack:
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "TZ": "UTC",
                 "CURSOR_SIGNING_KEY": cursor_signing_key(config.data_dir),
-                # The function's DynamoDB timeouts and attempts, when the developer tunes them.
-                **{name: os.environ[name] for name in DYNAMODB_TUNING if name in os.environ},
+                # What the developer chose in the environment of `local`.
+                **{name: os.environ[name] for name in FUNCTION_SETTINGS if name in os.environ},
             }
             self.invoker = Invoker(
                 code_dir,

@@ -9,14 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
-
 from dynamodbmanager.errors import (
     BadRequest,
     Conflict,
@@ -28,6 +20,7 @@ from dynamodbmanager.errors import (
 )
 from dynamodbmanager.schema import DEFAULT_SHAPE, VERSION_ATTRIBUTE, TableShape
 from dynamodbmanager.store import expressions
+from dynamodbmanager.store.failures import DynamoDBError, DynamoDBUnreachable
 from dynamodbmanager.store.keys import Keys
 
 #: Attempts of a write that races other writers before the caller is told to retry.
@@ -43,7 +36,6 @@ _RETRYABLE_CODES = frozenset(
         "TransactionConflictException",
     }
 )
-_NETWORK_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
 
 TypedItem = dict[str, dict[str, Any]]
 
@@ -64,14 +56,13 @@ class TransactionCanceled(Exception):
         self.reasons = reasons
 
 
-def translate_client_error(exc: ClientError) -> Exception:
+def translate_client_error(exc: DynamoDBError) -> Exception:
     """The service error a DynamoDB error means for the caller."""
-    error = exc.response.get("Error", {})
-    code = error.get("Code", "")
+    code = exc.code
     if code == "ConditionalCheckFailedException":
         return ConditionFailed(exc.response.get("Item"))
     if code == "ValidationException":
-        message = str(error.get("Message", "invalid parameters"))
+        message = exc.message or "invalid parameters"
         # A set operator given a list: the caller's plain JSON could not say "set".
         lowered = message.lower()
         hint = expressions.SETS_HINT if "operand" in lowered and "type" in lowered else ""
@@ -150,7 +141,7 @@ class ItemTable:
         """One DynamoDB call as given (batches and transactions name their tables themselves), errors translated."""
         try:
             response: dict[str, Any] = getattr(self._client, operation)(**params)
-        except ClientError as exc:
+        except DynamoDBError as exc:
             error = translate_client_error(exc)
             if (
                 isinstance(error, ConditionFailed)
@@ -161,7 +152,7 @@ class ItemTable:
                 # still told apart from a missing item (on DynamoDB this costs a read only when it is missing).
                 error.old_item = self._current(params)
             raise error from None
-        except _NETWORK_ERRORS:
+        except DynamoDBUnreachable:
             raise ServiceUnavailable("DynamoDB could not be reached in time.", code="Unreachable") from None
         response.pop("ResponseMetadata", None)
         # Never asked for; some emulators send it anyway.
