@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         functions = prepare(workdir)
         steps: list[Step] = []
         if "cold" in only:
-            steps.append(("cold", lambda: coldstart.measure(functions, rounds=plan.cold_rounds)))
+            steps.append(("cold", lambda: coldstart.measure(functions, workdir, rounds=plan.cold_rounds)))
         if "warm" in only:
             steps.append(("warm", lambda: _warm(functions, plan)))
         if "e2e" in only:

@@ -1,13 +1,16 @@
 """A stand-in Lambda execution environment that times a handler's import, first request and warm requests.
 
 Run as a script (never imported) with ``python -S -P`` and PYTHONPATH set to the code directory and the
-runtime libraries, as ``dynamodbmanager.local.runtime`` is. botocore's HTTP layer is replaced by canned
-DynamoDB answers, so serialisation, signing and parsing run but no socket does. Reads a JSON spec, writes
+runtime libraries, as ``dynamodbmanager.local.runtime`` is. botocore's HTTP layer, and the sockets of a client
+that speaks HTTP itself, are replaced by canned DynamoDB answers, so serialisation, signing and parsing run
+but no network does. Reads a JSON spec, writes
 a JSON report; the handler's own stdout (logs, metrics) goes wherever the caller sent it.
 """
 
 import importlib
+import io
 import json
+import os
 import sys
 import time
 import zlib
@@ -66,6 +69,58 @@ def stub_http(answers: dict[str, str]) -> None:
     URLLib3Session.send = send
 
 
+class CannedSocket:
+    """A connected socket whose peer is DynamoDB answering every request with its canned response at once."""
+
+    def __init__(self, answers: dict[str, bytes]) -> None:
+        self._answers = answers
+        self._sent = bytearray()
+        # A descriptor that is never readable, for a client that polls its idle connection before reusing it.
+        self._never_readable = os.pipe()[1]
+
+    def fileno(self) -> int:
+        """The write end of a pipe: polled for input, it never has any, as a kept-alive connection."""
+        return self._never_readable
+
+    def sendall(self, data: bytes) -> None:
+        """Keep what the client sends; the answer is chosen by the request's X-Amz-Target."""
+        self._sent += data
+
+    def makefile(self, _mode: str = "rb", *_args: Any, **_kwargs: Any) -> io.BytesIO:
+        """The response to the request sent so far, as the file http.client reads a response from."""
+        target = self._sent.split(b"X-Amz-Target: ", 1)[1].split(b"\r\n", 1)[0]
+        body = self._answers[target.decode().rpartition(".")[2]]
+        self._sent.clear()
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+            f"Content-Length: {len(body)}\r\nx-amzn-RequestId: BENCH0000000000000000000000000000000000000000000000\r\n"
+            f"x-amz-crc32: {zlib.crc32(body)}\r\nConnection: keep-alive\r\n\r\n"
+        )
+        return io.BytesIO(head.encode() + body)
+
+    def settimeout(self, _timeout: float | None) -> None:
+        """Nothing to wait for."""
+
+    def setsockopt(self, *_args: Any) -> None:
+        """No options to set."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def stub_sockets(answers: dict[str, str]) -> None:
+    """Make every http.client connection, TLS or not, a :class:`CannedSocket`, as botocore's stub skips TLS too."""
+    import http.client
+
+    encoded = {operation: body.encode() for operation, body in answers.items()}
+
+    def connect(connection: http.client.HTTPConnection) -> None:
+        connection.sock = CannedSocket(encoded)
+
+    http.client.HTTPConnection.connect = connect  # type: ignore[method-assign,assignment]
+    http.client.HTTPSConnection.connect = connect  # type: ignore[method-assign,assignment]
+
+
 class Silent:
     """Stands in for the app's logger and metrics: every method does nothing."""
 
@@ -117,7 +172,9 @@ def main() -> None:
     module = importlib.import_module(module_name)
     handler: Handler = getattr(module, function_name)
     import_ms = (time.perf_counter() - started) * 1000
-    stub_http(spec["answers"])
+    if "botocore" in sys.modules:
+        stub_http(spec["answers"])
+    stub_sockets(spec["answers"])
     cases: list[dict[str, Any]] = spec["cases"]
     started = time.perf_counter()
     first = handler(cases[0]["event"], Context())
