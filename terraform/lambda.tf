@@ -39,6 +39,8 @@ resource "aws_lambda_function" "this" {
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
       DYNAMODB_CONNECT_TIMEOUT     = tostring(var.dynamodb_connect_timeout_seconds)
       DYNAMODB_READ_TIMEOUT        = tostring(var.dynamodb_read_timeout_seconds)
+      DYNAMODB_CLIENT              = var.dynamodb_client
+      TELEMETRY                    = var.telemetry
     }
   }
 

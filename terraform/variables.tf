@@ -164,6 +164,28 @@ variable "log_level" {
   }
 }
 
+variable "dynamodb_client" {
+  description = "The function's DynamoDB client (DYNAMODB_CLIENT): lean speaks DynamoDB's protocol itself, the short cold start; botocore uses botocore's client. Both give the same answers."
+  type        = string
+  default     = "lean"
+
+  validation {
+    condition     = contains(["lean", "botocore"], var.dynamodb_client)
+    error_message = "dynamodb_client must be lean or botocore."
+  }
+}
+
+variable "telemetry" {
+  description = "What writes the function's log lines and EMF metrics (TELEMETRY): lean writes Powertools' format itself; powertools uses AWS Lambda Powertools' Logger and Metrics."
+  type        = string
+  default     = "lean"
+
+  validation {
+    condition     = contains(["lean", "powertools"], var.telemetry)
+    error_message = "telemetry must be lean or powertools."
+  }
+}
+
 variable "dynamodb_connect_timeout_seconds" {
   description = "Seconds the function waits to connect to DynamoDB before retrying (DYNAMODB_CONNECT_TIMEOUT)."
   type        = number

@@ -448,6 +448,8 @@ def test_function_runs_the_built_zip_with_the_environments_settings(stacks: Stac
         "POWERTOOLS_METRICS_NAMESPACE": "dynamodbmanager",
         "DYNAMODB_CONNECT_TIMEOUT": "1",
         "DYNAMODB_READ_TIMEOUT": "2",
+        "DYNAMODB_CLIENT": "lean",
+        "TELEMETRY": "lean",
         "TABLE_SHAPE": variables["TABLE_SHAPE"],
         "CURSOR_SIGNING_KEY": variables["CURSOR_SIGNING_KEY"],
     }
