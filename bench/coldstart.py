@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.functions import BARE, OURS, Functions, lambda_env, python_argv, pythonpath
-from bench.perrequest import WorkerFailed, run_worker
+from bench.perrequest import PEAK_RSS_LIMIT, WorkerFailed, run_worker
 from bench.report import Row
 from bench.stats import REPORT_PEAK, ChildRun, Spread, run_child
 from bench.tables import table_server
@@ -27,8 +27,6 @@ INVOKE = (
 )
 #: The most a cold start may take against the bare handler's, with and without bytecode in the zip.
 COLD_LIMITS = {"ours, with bytecode": 0.5, "ours, without bytecode": 0.6}
-#: The most memory the function may hold against the bare handler.
-PEAK_RSS_LIMIT = 0.7
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ WORKER = Path(__file__).with_name("worker.py")
 SECTION = "per request"
 #: The most each route may cost against the baseline operation it matches (the issue's targets).
 LIMITS = {"create": 0.6, "read": 0.6, "update": 0.6, "list": 0.6, "query": 0.6}
+#: The most memory a warm function may hold against the bare handler.
+PEAK_RSS_LIMIT = 0.7
 
 
 class WorkerFailed(Exception):
@@ -64,11 +66,14 @@ def measure(functions: Functions, *, repeats: int, rounds: int, batch: int, warm
     timing = {"warmup": warmup, "rounds": rounds, "batch": batch}
     samples: dict[str, dict[str, list[float]]] = {OURS: {}, BARE: {}}
     wall: dict[str, dict[str, list[float]]] = {OURS: {}, BARE: {}}
+    peak_mib: dict[str, list[float]] = {OURS: [], BARE: []}
     for repeat in range(repeats):
         order = [(OURS, ours_cases), (BARE, bare_cases)]
         for handler, cases in order if repeat % 2 == 0 else reversed(order):
-            results = run_worker(functions, handler, cases, timing)["cases"]
+            report = run_worker(functions, handler, cases, timing)
+            results = report["cases"]
             _check_status(handler, results)
+            peak_mib[handler].append(report["peak_rss_kb"] / 1024)
             for name, result in results.items():
                 samples[handler].setdefault(name, []).extend(result["cpu_us"])
                 wall[handler].setdefault(name, []).extend(result["wall_us"])
@@ -90,4 +95,15 @@ def measure(functions: Functions, *, repeats: int, rounds: int, batch: int, warm
                 LIMITS.get(case.baseline) if case.name.startswith(("rpc", "POST", "GET")) and not case.silent else None,
             )
         )
-    return rows, {"cpu_us": samples, "wall_us": wall}
+    ours_peak, bare_peak = Spread.of(peak_mib[OURS]), Spread.of(peak_mib[BARE])
+    rows.append(
+        Row(
+            SECTION,
+            "peak RSS of a warm function, after every case (MiB)",
+            ours_peak.text(),
+            bare_peak.text(),
+            ours_peak.median / bare_peak.median,
+            PEAK_RSS_LIMIT,
+        )
+    )
+    return rows, {"cpu_us": samples, "wall_us": wall, "peak_rss_mib": peak_mib}

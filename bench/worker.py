@@ -163,6 +163,15 @@ def time_case(
     return cpu, wall
 
 
+def peak_rss_kb() -> int:
+    """VmHWM: the most resident memory this process has held, in KiB (0 where /proc is not there)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+    except (OSError, StopIteration):
+        return 0
+
+
 def main() -> None:
     """Import the handler (timed), stub HTTP, time the first request, then every case warm."""
     with open(sys.argv[1], encoding="utf-8") as spec_file:
@@ -191,6 +200,7 @@ def main() -> None:
             restore()
         results[case["name"]] = {"status": status, "cpu_us": timed[0], "wall_us": timed[1]}
     report["cases"] = results
+    report["peak_rss_kb"] = peak_rss_kb()
     with open(sys.argv[2], "w", encoding="utf-8") as out:
         json.dump(report, out)
 

@@ -63,6 +63,7 @@ class App:
         self.logger = logger
         self.metrics = metrics
         self.cors = CorsPolicy(settings.cors_allowed_origins)
+        self._cold = True
         self.router: Router[Route] = Router()
         self._table_design = table_design(settings.table_name, table.shape)
         creation = IdempotentCreation(
@@ -93,7 +94,9 @@ class App:
         request = from_event(event)
         request.lambda_context = context
         correlation_id = self._correlation_id(request, context)
-        self.logger.append_keys(request_id=request.request_id, correlation_id=correlation_id)
+        # cold_start as Powertools' inject_lambda_context names it: true on the first request of the container.
+        self.logger.append_keys(request_id=request.request_id, correlation_id=correlation_id, cold_start=self._cold)
+        self._cold = False
         try:
             request.body = decode_body(event, self.settings.max_body_bytes)
             response = self._dispatch(request)
