@@ -21,39 +21,40 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.functions import lambda_env, python_argv
 from dynamodbmanager.build import build_zip
 
-#: Groups, first match wins: a module's name prefix and what to call it.
-GROUPS = (
+#: Groups of the standard library, by the module whose import pulls the rest in (``http.client`` brings
+#: ``email``, ``ssl``, ``socket``, ``datetime``...): a module counts in the group of its nearest such importer.
+STDLIB_GROUPS = (
+    (("http.client",), "http.client and what it imports (email, ssl, socket, datetime)"),
+    (("dataclasses", "typing", "inspect"), "typing, dataclasses and what they import (inspect, ast, dis)"),
+    (("json", "decimal", "hashlib", "hmac", "base64", "zlib"), "json, decimal, hashlib, hmac, base64, zlib"),
+    (("re", "enum", "collections", "functools", "urllib.parse", "uuid"), "re, enum, collections, urllib, uuid"),
+)
+#: The function's own modules, first match wins.
+OWN_GROUPS = (
     ("dynamodbmanager.api", "dynamodbmanager.api (routes, RPC, REST)"),
     ("dynamodbmanager.http", "dynamodbmanager.http (events, responses, routing)"),
     ("dynamodbmanager.store.lean", "dynamodbmanager.store.lean + sigv4 (DynamoDB client)"),
     ("dynamodbmanager.store.sigv4", "dynamodbmanager.store.lean + sigv4 (DynamoDB client)"),
     ("dynamodbmanager.store", "dynamodbmanager.store (items, keys, expressions)"),
     ("dynamodbmanager.telemetry", "dynamodbmanager.telemetry (log lines, EMF)"),
-    ("dynamodbmanager", "dynamodbmanager (settings, schema, errors)"),
-    ("http.client", "http.client, email, ssl, socket (HTTP)"),
-    ("email", "http.client, email, ssl, socket (HTTP)"),
-    ("ssl", "http.client, email, ssl, socket (HTTP)"),
-    ("socket", "http.client, email, ssl, socket (HTTP)"),
-    ("selectors", "http.client, email, ssl, socket (HTTP)"),
-    ("json", "json, decimal, hashlib, hmac, base64 (data)"),
-    ("decimal", "json, decimal, hashlib, hmac, base64 (data)"),
-    ("_decimal", "json, decimal, hashlib, hmac, base64 (data)"),
-    ("hashlib", "json, decimal, hashlib, hmac, base64 (data)"),
-    ("_hashlib", "json, decimal, hashlib, hmac, base64 (data)"),
-    ("hmac", "json, decimal, hashlib, hmac, base64 (data)"),
-    ("base64", "json, decimal, hashlib, hmac, base64 (data)"),
-    ("typing", "typing, dataclasses, inspect (definitions)"),
-    ("dataclasses", "typing, dataclasses, inspect (definitions)"),
-    ("inspect", "typing, dataclasses, inspect (definitions)"),
+    ("dynamodbmanager", "dynamodbmanager (handler, settings, schema, errors)"),
 )
-OTHER = "rest of the standard library (re, enum, uuid, urllib, ...)"
+OTHER = "rest of the standard library (os, io, codecs, platform, ...)"
 
 
-def group_of(module: str) -> str:
-    """The group a module's self time is counted in."""
-    for prefix, name in GROUPS:
-        if module == prefix or module.startswith(prefix + "."):
+def _matches(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def group_of(module: str, importers: list[str]) -> str:
+    """The group of ``module``: its own package's, else that of its nearest importer in a standard-library group."""
+    for prefix, name in OWN_GROUPS:
+        if _matches(module, prefix):
             return name
+    for candidate in [module, *reversed(importers)]:
+        for prefixes, name in STDLIB_GROUPS:
+            if any(_matches(candidate, prefix) for prefix in prefixes):
+                return name
     return OTHER
 
 
@@ -67,12 +68,19 @@ def measure(code_dir: Path) -> dict[str, float]:
         text=True,
         check=True,
     )
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:") and "self [us]" not in line]
     totals: dict[str, float] = defaultdict(float)
-    for line in done.stderr.splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
+    # importtime prints a module after what it imported, each level indented two more spaces: read it backwards
+    # to know every module's importers.
+    importers: list[tuple[int, str]] = []
+    for line in reversed(lines):
         self_us, _, name = line.removeprefix("import time:").split("|")
-        totals[group_of(name.strip())] += int(self_us) / 1000
+        depth = (len(name) - len(name.lstrip())) // 2
+        module = name.strip()
+        while importers and importers[-1][0] >= depth:
+            importers.pop()
+        totals[group_of(module, [importer for _, importer in importers])] += int(self_us) / 1000
+        importers.append((depth, module))
     return totals
 
 

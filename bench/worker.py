@@ -111,6 +111,7 @@ class CannedSocket:
 def stub_sockets(answers: dict[str, str]) -> None:
     """Make every http.client connection, TLS or not, a :class:`CannedSocket`, as botocore's stub skips TLS too."""
     import http.client
+    import ssl
 
     encoded = {operation: body.encode() for operation, body in answers.items()}
 
@@ -119,6 +120,8 @@ def stub_sockets(answers: dict[str, str]) -> None:
 
     http.client.HTTPConnection.connect = connect  # type: ignore[method-assign,assignment]
     http.client.HTTPSConnection.connect = connect  # type: ignore[method-assign,assignment]
+    # No TLS happens, so no certificates are loaded either (botocore's stub never reaches its TLS context).
+    ssl.create_default_context = lambda *_args, **_kwargs: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class Silent:
