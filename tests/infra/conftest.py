@@ -6,6 +6,7 @@ own table named like the local stack's) never meets their data.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -191,3 +192,13 @@ def _start_rehearsal_early(request: pytest.FixtureRequest) -> None:
     """Start the rehearsal with the first infrastructure test, so its apply overlaps the other tests' work."""
     if any(item.name == REHEARSAL_TEST for item in request.session.items):
         request.getfixturevalue("pipeline_rehearsal")
+
+
+def load_tfjson() -> Any:
+    """scripts/tfjson.py as a module."""
+    spec = importlib.util.spec_from_file_location("tfjson", SCRIPTS / "tfjson.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -15,7 +15,6 @@ refuses the replacement before anything is touched, and the table keeps its item
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -36,7 +35,7 @@ from dynamodbmanager.local.emulator import Emulator, start_emulator
 from dynamodbmanager.local.processes import ManagedProcess
 from dynamodbmanager.schema import items_table_definition
 
-from .conftest import ROOT, SCRIPTS, Terraform
+from .conftest import ROOT, SCRIPTS, Terraform, load_tfjson
 from .test_apply_on_emulator import STATE_BUCKET, Environment, inventory, policy_document
 
 SINGLE_TABLE = ROOT / "examples" / "single-table.json"
@@ -55,16 +54,6 @@ NEW_INDEX = {
 
 
 # --- The guard on hand-written plans ------------------------------------------------------------------
-
-
-def load_tfjson() -> Any:
-    """scripts/tfjson.py as a module."""
-    spec = importlib.util.spec_from_file_location("tfjson_guard", SCRIPTS / "tfjson.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 #: The items table as the state holds it: a key `id` alone, deletion protection off.

@@ -8,7 +8,6 @@ decision in prod, the opt-in costs and the state bucket's lifecycle.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -24,7 +23,7 @@ import pytest
 from dynamodbmanager.local.events import STAGE_NAME_PATTERN
 from dynamodbmanager.schema import TableShape
 
-from .conftest import ROOT, SCRIPTS, TERRAFORM_DIR, Terraform
+from .conftest import ROOT, SCRIPTS, TERRAFORM_DIR, Terraform, load_tfjson
 
 CONFIGURATIONS = {"main": TERRAFORM_DIR, "bootstrap": TERRAFORM_DIR / "bootstrap"}
 VARIABLE = re.compile(r'^variable "(?P<name>\w+)" \{\n(?P<body>.*?)^\}', re.MULTILINE | re.DOTALL)
@@ -591,16 +590,6 @@ def test_scripts_tf_redacts_a_sensitive_value_wherever_the_readable_plan_repeats
         assert "- value = (sensitive value) -> null" in text, readable
     assert STUB_SECRET not in printed
     assert (stub.plan_dir / "destroy-plan-summary.txt").read_text().strip() == STUB_SUMMARY
-
-
-def load_tfjson() -> Any:
-    """scripts/tfjson.py as a module."""
-    spec = importlib.util.spec_from_file_location("tfjson", SCRIPTS / "tfjson.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_value_a_plan_marks_sensitive_is_found_in_resources_and_outputs() -> None:
